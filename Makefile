@@ -1,0 +1,92 @@
+# covenant-shim: a static libc-only supervisor (PID 1) and a resolver linked with
+# libcurl, OpenSSL (libcrypto) and jansson. Plain make; see README.md for the targets.
+
+CC       ?= cc
+BUILD    ?= build
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+PKGS      = libcurl libcrypto jansson
+PY       ?= /usr/bin/python3
+
+WARN      = -std=c11 -Wall -Wextra -Wpedantic -Wformat=2 -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wvla
+HARDEN    = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fPIE
+OPT      ?= -O2 -g
+WERROR   ?=
+SAN      ?=
+CPPFLAGS += -Iinclude -D_GNU_SOURCE -MMD -MP
+CFLAGS   += $(OPT) $(WARN) $(WERROR) $(HARDEN) $(SAN)
+LDHARDEN  = -Wl,-z,relro,-z,now
+SUP_LINK ?= -static-pie
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+# The supervisor's sources: libc only, so they must never include a libcurl/jansson header.
+SUP_SRCS  = shim/main.c shim/opts.c shim/supervise.c shim/log.c shim/err.c
+MAIN_SRCS = shim/main.c shim/resolve_main.c
+LIB_SRCS  = $(filter-out $(MAIN_SRCS),$(wildcard shim/*.c))
+RES_SRCS  = $(wildcard shim/resolve_main.c) $(filter-out shim/supervise.c,$(LIB_SRCS))
+
+obj = $(patsubst shim/%.c,$(BUILD)/obj/%.o,$(1))
+SUP_OBJS  = $(call obj,$(SUP_SRCS))
+LIB_OBJS  = $(call obj,$(LIB_SRCS))
+RES_OBJS  = $(call obj,$(RES_SRCS))
+
+UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+HELPERS    = $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(wildcard tests/helpers/*.c))
+
+BINS = $(BUILD)/covenant-shim
+ifneq ($(wildcard shim/resolve_main.c),)
+BINS += $(BUILD)/covenant-shim-resolve
+endif
+
+.PHONY: all check unit integration install asan fuzz bench clean format
+all: $(BINS)
+
+$(BUILD)/obj/%.o: shim/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Only the resolver's own modules see the third-party headers.
+$(filter-out $(SUP_OBJS),$(LIB_OBJS) $(RES_OBJS)): CPPFLAGS += $(PKG_CFLAGS)
+
+$(BUILD)/covenant-shim: $(SUP_OBJS)
+	$(CC) $(CFLAGS) $(SUP_LINK) $(LDHARDEN) -o $@ $^
+
+$(BUILD)/covenant-shim-resolve: $(RES_OBJS)
+	$(CC) $(CFLAGS) -pie $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) -Itests/unit $(CFLAGS) -pie $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/helpers/%: tests/helpers/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -pie -o $@ $<
+
+unit: $(UNIT_TESTS)
+integration: all $(HELPERS)
+
+# The README's test command: unit tests, then the integration suite, one closing line.
+check: all $(UNIT_TESTS) $(HELPERS)
+	BUILD=$(BUILD) PY=$(PY) tests/run
+
+# Sanitizer build in its own tree; the supervisor links dynamically there (no static ASan).
+asan:
+	$(MAKE) BUILD=build/asan SUP_LINK=-pie OPT="-O1 -g -fno-omit-frame-pointer" \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
+
+bench: all $(HELPERS)
+	BUILD=$(BUILD) bench/run
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 -s $(BINS) $(DESTDIR)$(BINDIR)/
+
+format:
+	clang-format -i shim/*.c include/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c
+
+clean:
+	rm -rf build
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d $(BUILD)/helpers/*.d)
