@@ -1,0 +1,49 @@
+/* The command line and its environment variables (DESIGN.md section 2), parsed by one
+ * source that both executables compile in. Options win over their environment variables. */
+#ifndef SHIM_OPTS_H
+#define SHIM_OPTS_H
+
+#include "err.h"
+#include "log.h"
+
+enum print_format { PRINT_NONE = 0, PRINT_DOTENV, PRINT_JSON, PRINT_SHELL };
+
+struct strlist {
+	char **v; /* owned copies */
+	size_t n;
+};
+
+struct shim_opts {
+	/* Borrowed from argv or the environment; valid for the life of the process. */
+	const char *task_definition, *container, *profile, *store, *region, *audit;
+	struct strlist ssm_paths, secret_json, env_files;
+	int check, iam_policy, group, help, version, digest;
+	enum print_format print;
+	long grace_ms, stop_delay_ms, refresh_ms, timeout_ms;
+	unsigned char remap_exit[32]; /* bit N set: child status N becomes 0 */
+	int verbosity;
+	enum log_format log_format;
+	char **command; /* points into argv; NULL-terminated; command_argc == 0 when absent */
+	int command_argc;
+};
+
+/* Parse argv (argv[0] is the program) and envp. On failure err->status is 64 and err->msg
+ * one line naming the option or variable and the bad value; out is left cleared. */
+int opts_parse(struct shim_opts *out, int argc, char **argv, char **envp, struct shim_err *err);
+void opts_free(struct shim_opts *o);
+
+/* --check, --print, --audit, --iam-policy (and the refresh digest): exec'd in place. */
+int opts_report_mode(const struct shim_opts *o);
+/* A mapping option that only the resolver can act on. */
+int opts_has_mapping(const struct shim_opts *o);
+int opts_remaps(const struct shim_opts *o, int status);
+
+/* "30", "1.5", "500ms", "2m", "1h" -> milliseconds. -1 when malformed. */
+long opts_parse_duration(const char *s);
+/* The value looks like a Secrets Manager or SSM ARN: the resolver must run (DESIGN 4.1). */
+int opts_is_reference(const char *value);
+int opts_env_has_reference(char **envp);
+
+const char *opts_usage(void);
+
+#endif

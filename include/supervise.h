@@ -1,0 +1,19 @@
+/* PID 1: spawn the child, forward signals, reap zombies, stop gracefully and pass the
+ * child's exit status on (DESIGN.md section 3). libc only: this runs in the static binary. */
+#ifndef SHIM_SUPERVISE_H
+#define SHIM_SUPERVISE_H
+
+#include "opts.h"
+
+/* Run argv[0] (looked up in PATH when search_path) as the supervised child and return the
+ * status the supervisor should exit with. Never returns before the child has exited. */
+int supervise_run(const struct shim_opts *o, const char *file, char *const argv[],
+		  int search_path);
+
+/* The exit status for a wait(2) status: the code, or 128+N for signal N. */
+int supervise_exit_status(int wstatus);
+
+/* The status a failed execve errno maps to: 127 not found, 126 otherwise. */
+int supervise_exec_status(int err);
+
+#endif

@@ -1,0 +1,92 @@
+/* covenant-shim, the supervisor: parse the options, then either exec the resolver in place
+ * (report modes) or become PID 1 for a child that runs the resolver or the command itself.
+ * Static, libc only: PID 1 never maps libcurl or OpenSSL and never holds a secret value. */
+#include "opts.h"
+#include "supervise.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef SHIM_VERSION
+#define SHIM_VERSION "0.1.0"
+#endif
+
+extern char **environ;
+
+static char resolver_buf[PATH_MAX];
+
+/* COVENANT_SHIM_RESOLVER, else covenant-shim-resolve beside this executable. */
+static const char *find_resolver(void)
+{
+	const char *env = getenv("COVENANT_SHIM_RESOLVER");
+	ssize_t n;
+	char *slash;
+
+	if (env && *env)
+		return env;
+	n = readlink("/proc/self/exe", resolver_buf, sizeof(resolver_buf) - 1);
+	if (n <= 0)
+		return "covenant-shim-resolve"; /* no /proc: look it up in PATH */
+	resolver_buf[n] = '\0';
+	slash = strrchr(resolver_buf, '/');
+	if (!slash || (size_t)(slash - resolver_buf) + 23 >= sizeof(resolver_buf))
+		return "covenant-shim-resolve";
+	strcpy(slash + 1, "covenant-shim-resolve");
+	return resolver_buf;
+}
+
+static int exec_resolver_in_place(char **argv)
+{
+	const char *path = find_resolver();
+
+	argv[0] = (char *)path;
+	if (strchr(path, '/'))
+		execv(path, argv);
+	else
+		execvp(path, argv);
+	log_error("cannot run the resolver \"%s\": %s", path, strerror(errno));
+	return supervise_exec_status(errno);
+}
+
+int main(int argc, char **argv)
+{
+	struct shim_err err = {0};
+	struct shim_opts o;
+	int needs_resolver, status;
+
+	if (opts_parse(&o, argc, argv, environ, &err) < 0) {
+		fprintf(stderr, "covenant-shim: error: %s\n", err.msg);
+		return err.status;
+	}
+	log_setup(o.verbosity, o.log_format);
+	if (o.help || o.version) {
+		fputs(o.help ? opts_usage() : "covenant-shim " SHIM_VERSION "\n", stdout);
+		opts_free(&o);
+		return 0;
+	}
+	if (opts_report_mode(&o))
+		return exec_resolver_in_place(argv);
+	if (!o.command_argc && !o.task_definition) {
+		fprintf(stderr, "covenant-shim: error: no command given, and no --task-definition "
+				"to take it from (try --help)\n");
+		opts_free(&o);
+		return SHIM_EX_USAGE;
+	}
+	if (o.refresh_ms)
+		log_warn("--refresh is not implemented yet: values are resolved once");
+
+	needs_resolver = opts_has_mapping(&o) || o.store || o.profile ||
+			 opts_env_has_reference(environ);
+	if (needs_resolver) {
+		argv[0] = (char *)find_resolver();
+		status = supervise_run(&o, argv[0], argv, !strchr(argv[0], '/'));
+	} else {
+		status = supervise_run(&o, o.command[0], o.command, 1);
+	}
+	opts_free(&o);
+	return status;
+}

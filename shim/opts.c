@@ -1,0 +1,542 @@
+/* Command-line and environment parsing shared by the supervisor and the resolver.
+ * Hand-written rather than getopt_long: one table, messages that name option and value,
+ * and no global state, so the unit tests can call it again and again. */
+#include "opts.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum opt_id {
+	O_TASKDEF = 1, O_CONTAINER, O_SSM_PATH, O_SECRET_JSON, O_ENV_FILE, O_PROFILE, O_STORE,
+	O_REGION, O_CHECK, O_PRINT, O_AUDIT, O_IAM, O_GROUP, O_GRACE, O_STOP_DELAY, O_REMAP,
+	O_REFRESH, O_TIMEOUT, O_VERBOSE, O_QUIET, O_LOG_FORMAT, O_HELP, O_VERSION, O_DIGEST,
+};
+enum { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
+
+struct opt_def {
+	const char *name;
+	char short_name;
+	int arg;
+	int id;
+	const char *env; /* its environment variable, or NULL */
+};
+
+static const struct opt_def opt_table[] = {
+	{"task-definition", 't', ARG_REQUIRED, O_TASKDEF, "COVENANT_SHIM_TASK_DEFINITION"},
+	{"container", 'c', ARG_REQUIRED, O_CONTAINER, "COVENANT_SHIM_CONTAINER"},
+	{"ssm-path", 0, ARG_REQUIRED, O_SSM_PATH, "COVENANT_SHIM_SSM_PATHS"},
+	{"secret-json", 0, ARG_REQUIRED, O_SECRET_JSON, "COVENANT_SHIM_SECRET_JSON"},
+	{"env-file", 0, ARG_REQUIRED, O_ENV_FILE, "COVENANT_SHIM_ENV_FILE"},
+	{"profile", 'p', ARG_REQUIRED, O_PROFILE, NULL},
+	{"store", 0, ARG_REQUIRED, O_STORE, "COVENANT_SHIM_STORE"},
+	{"region", 0, ARG_REQUIRED, O_REGION, NULL},
+	{"check", 0, ARG_NONE, O_CHECK, NULL},
+	{"print", 0, ARG_OPTIONAL, O_PRINT, NULL},
+	{"audit", 0, ARG_REQUIRED, O_AUDIT, NULL},
+	{"iam-policy", 0, ARG_NONE, O_IAM, NULL},
+	{"group", 'g', ARG_NONE, O_GROUP, "COVENANT_SHIM_GROUP"},
+	{"grace", 0, ARG_REQUIRED, O_GRACE, "COVENANT_SHIM_GRACE"},
+	{"stop-delay", 0, ARG_REQUIRED, O_STOP_DELAY, "COVENANT_SHIM_STOP_DELAY"},
+	{"remap-exit", 0, ARG_REQUIRED, O_REMAP, "COVENANT_SHIM_REMAP_EXIT"},
+	{"refresh", 0, ARG_REQUIRED, O_REFRESH, "COVENANT_SHIM_REFRESH"},
+	{"timeout", 0, ARG_REQUIRED, O_TIMEOUT, "COVENANT_SHIM_TIMEOUT"},
+	{"verbose", 'v', ARG_NONE, O_VERBOSE, NULL},
+	{"quiet", 'q', ARG_NONE, O_QUIET, NULL},
+	{"log-format", 0, ARG_REQUIRED, O_LOG_FORMAT, "COVENANT_SHIM_LOG_FORMAT"},
+	{"help", 'h', ARG_NONE, O_HELP, NULL},
+	{"version", 'V', ARG_NONE, O_VERSION, NULL},
+	/* Internal: the refresh child of DESIGN.md 3.5 prints only a digest. */
+	{"digest", 0, ARG_NONE, O_DIGEST, NULL},
+};
+#define OPT_COUNT (sizeof(opt_table) / sizeof(opt_table[0]))
+
+#define MAX_DURATION_MS (7L * 24 * 3600 * 1000)
+
+static const char *env_get(char **envp, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (; envp && *envp; envp++)
+		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
+			return *envp + len + 1;
+	return NULL;
+}
+
+static int strlist_add(struct strlist *l, const char *s, size_t len)
+{
+	char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	l->v = v;
+	if (!(v[l->n] = strndup(s, len)))
+		return -1;
+	l->n++;
+	return 0;
+}
+
+static void strlist_free(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+long opts_parse_duration(const char *s)
+{
+	long whole = 0, frac = 0, scale = 1000, frac_div = 1;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (whole > MAX_DURATION_MS)
+			return -1;
+		whole = whole * 10 + (*p - '0');
+	}
+	if (*p == '.') {
+		if (!isdigit((unsigned char)*++p))
+			return -1;
+		for (; isdigit((unsigned char)*p); p++)
+			if (frac_div < 1000000) {
+				frac = frac * 10 + (*p - '0');
+				frac_div *= 10;
+			}
+	}
+	if (strcmp(p, "ms") == 0)
+		scale = 1;
+	else if (strcmp(p, "m") == 0)
+		scale = 60 * 1000;
+	else if (strcmp(p, "h") == 0)
+		scale = 3600 * 1000;
+	else if (*p && strcmp(p, "s") != 0)
+		return -1;
+	if (whole > MAX_DURATION_MS / scale)
+		return -1;
+	whole = whole * scale + frac * scale / frac_div;
+	return whole > MAX_DURATION_MS ? -1 : whole;
+}
+
+static int parse_bool(int *out, const char *s)
+{
+	static const char *const yes[] = {"1", "true", "yes", "on"};
+	static const char *const no[] = {"", "0", "false", "no", "off"};
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (strcasecmp(s, yes[i]) == 0)
+			return *out = 1, 0;
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (strcasecmp(s, no[i]) == 0)
+			return *out = 0, 0;
+	return -1;
+}
+
+static int parse_status(const char *s)
+{
+	char *end;
+	long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < 0 || v > 255)
+		return -1;
+	return (int)v;
+}
+
+static int parse_level(const char *s)
+{
+	static const char *const names[] = {"error", "warning", "info", "debug", "trace"};
+
+	if (isdigit((unsigned char)s[0]) && !s[1] && s[0] <= '4')
+		return s[0] - '0';
+	for (int i = 0; i <= LOG_TRACE; i++)
+		if (strcasecmp(s, names[i]) == 0 || (i == LOG_WARN && strcasecmp(s, "warn") == 0))
+			return i;
+	return -1;
+}
+
+/* Apply one comma-separated environment list or one option value to a list. */
+static int add_items(struct strlist *l, const char *value, int split)
+{
+	const char *p = value, *end;
+
+	if (!split)
+		return strlist_add(l, value, strlen(value));
+	for (; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ',');
+		if (end > p && strlist_add(l, p, (size_t)(end - p)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int apply_remap(struct shim_opts *o, const char *value, int split, const char *src,
+		       struct shim_err *err)
+{
+	char item[16];
+	const char *p = value, *end;
+
+	do {
+		end = split ? strchrnul(p, ',') : p + strlen(p);
+		if ((size_t)(end - p) >= sizeof(item))
+			goto bad;
+		memcpy(item, p, (size_t)(end - p));
+		item[end - p] = '\0';
+		int st = parse_status(item);
+		if (st < 0)
+			goto bad;
+		o->remap_exit[st / 8] |= (unsigned char)(1u << (st % 8));
+		p = end + 1;
+	} while (*end);
+	return 0;
+bad:
+	return shim_err_set(err, SHIM_EX_USAGE, "%s: \"%s\" is not an exit status 0-255", src,
+			    value);
+}
+
+static int apply_duration(long *out, const char *value, long min_ms, long max_ms, const char *src,
+			  struct shim_err *err)
+{
+	long ms = opts_parse_duration(value);
+
+	if (ms < 0)
+		return shim_err_set(err, SHIM_EX_USAGE,
+				    "%s: \"%s\" is not a duration (seconds, e.g. 30, 1.5, 500ms, 2m)",
+				    src, value);
+	if (ms < min_ms || ms > max_ms)
+		return shim_err_set(err, SHIM_EX_USAGE, "%s: %s is out of range (%ld ms to %ld s)",
+				    src, value, min_ms, max_ms / 1000);
+	*out = ms;
+	return 0;
+}
+
+static int apply_word(struct shim_opts *o, int id, const char *value, const char *src,
+		      struct shim_err *err)
+{
+	if (id == O_PRINT) {
+		if (!value || strcmp(value, "dotenv") == 0)
+			o->print = PRINT_DOTENV;
+		else if (strcmp(value, "json") == 0)
+			o->print = PRINT_JSON;
+		else if (strcmp(value, "shell") == 0)
+			o->print = PRINT_SHELL;
+		else
+			return shim_err_set(err, SHIM_EX_USAGE,
+					    "%s: unknown format \"%s\" (dotenv, json or shell)", src,
+					    value);
+		return 0;
+	}
+	if (strcmp(value, "text") == 0)
+		o->log_format = LOG_TEXT;
+	else if (strcmp(value, "json") == 0)
+		o->log_format = LOG_JSON;
+	else
+		return shim_err_set(err, SHIM_EX_USAGE, "%s: unknown log format \"%s\" (text or json)",
+				    src, value);
+	return 0;
+}
+
+/* Store one value; src names the option or variable for messages, from_env selects the
+ * environment's spelling (comma lists, booleans). */
+static int apply(struct shim_opts *o, const struct opt_def *d, const char *value, const char *src,
+		 int from_env, struct shim_err *err)
+{
+	const char **slot = NULL;
+
+	switch (d->id) {
+	case O_TASKDEF: slot = &o->task_definition; break;
+	case O_CONTAINER: slot = &o->container; break;
+	case O_PROFILE: slot = &o->profile; break;
+	case O_STORE: slot = &o->store; break;
+	case O_REGION: slot = &o->region; break;
+	case O_AUDIT: slot = &o->audit; break;
+	case O_SSM_PATH:
+	case O_SECRET_JSON:
+	case O_ENV_FILE: {
+		struct strlist *l = d->id == O_SSM_PATH	     ? &o->ssm_paths
+				    : d->id == O_SECRET_JSON ? &o->secret_json
+							     : &o->env_files;
+		if (!*value && !from_env)
+			return shim_err_set(err, SHIM_EX_USAGE, "%s: empty value", src);
+		if (add_items(l, value, from_env && d->id != O_ENV_FILE) < 0)
+			return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+		return 0;
+	}
+	case O_CHECK: o->check = 1; return 0;
+	case O_IAM: o->iam_policy = 1; return 0;
+	case O_DIGEST: o->digest = 1; return 0;
+	case O_HELP: o->help = 1; return 0;
+	case O_VERSION: o->version = 1; return 0;
+	case O_GROUP:
+		if (!from_env)
+			return o->group = 1, 0;
+		if (parse_bool(&o->group, value) < 0)
+			return shim_err_set(err, SHIM_EX_USAGE, "%s: \"%s\" is not 0 or 1", src, value);
+		return 0;
+	case O_GRACE: return apply_duration(&o->grace_ms, value, 0, MAX_DURATION_MS, src, err);
+	case O_STOP_DELAY:
+		return apply_duration(&o->stop_delay_ms, value, 0, MAX_DURATION_MS, src, err);
+	case O_TIMEOUT: return apply_duration(&o->timeout_ms, value, 1, 3600 * 1000, src, err);
+	case O_REFRESH:
+		if (apply_duration(&o->refresh_ms, value, 0, MAX_DURATION_MS, src, err) < 0)
+			return -1;
+		if (o->refresh_ms && o->refresh_ms < 1000)
+			return shim_err_set(err, SHIM_EX_USAGE, "%s: %s is shorter than 1s", src,
+					    value);
+		return 0;
+	case O_REMAP: return apply_remap(o, value, from_env, src, err);
+	case O_PRINT:
+	case O_LOG_FORMAT: return apply_word(o, d->id, value, src, err);
+	default: return shim_err_set(err, SHIM_EX_INTERNAL, "%s: unhandled option", src);
+	}
+	if (!*value)
+		return shim_err_set(err, SHIM_EX_USAGE, "%s: empty value", src);
+	*slot = value;
+	return 0;
+}
+
+static const struct opt_def *find_long(const char *name, size_t len)
+{
+	for (size_t i = 0; i < OPT_COUNT; i++)
+		if (strlen(opt_table[i].name) == len && strncmp(opt_table[i].name, name, len) == 0)
+			return &opt_table[i];
+	return NULL;
+}
+
+static const struct opt_def *find_short(char c)
+{
+	for (size_t i = 0; i < OPT_COUNT; i++)
+		if (opt_table[i].short_name == c)
+			return &opt_table[i];
+	return NULL;
+}
+
+struct parse_state {
+	int verbose, quiet;
+	unsigned char seen[OPT_COUNT + 1]; /* by opt_id */
+};
+
+static int take(struct shim_opts *o, struct parse_state *st, const struct opt_def *d,
+		const char *value, const char *src, struct shim_err *err)
+{
+	st->seen[d->id] = 1;
+	if (d->id == O_VERBOSE)
+		return st->verbose++, 0;
+	if (d->id == O_QUIET)
+		return st->quiet++, 0;
+	return apply(o, d, value, src, 0, err);
+}
+
+/* "--name", "--name=value", "--name value". */
+static int parse_long(struct shim_opts *o, struct parse_state *st, int argc, char **argv, int *i,
+		      struct shim_err *err)
+{
+	const char *arg = argv[*i] + 2, *eq = strchr(arg, '=');
+	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+	const struct opt_def *d = find_long(arg, len);
+	char src[64];
+
+	if (!d)
+		return shim_err_set(err, SHIM_EX_USAGE, "unknown option \"--%.*s\" (try --help)",
+				    (int)(len > 40 ? 40 : len), arg);
+	snprintf(src, sizeof(src), "--%s", d->name);
+	if (d->arg == ARG_NONE && eq)
+		return shim_err_set(err, SHIM_EX_USAGE, "%s takes no value", src);
+	if (d->arg == ARG_REQUIRED && !eq) {
+		if (*i + 1 >= argc)
+			return shim_err_set(err, SHIM_EX_USAGE, "%s needs a value (try --help)", src);
+		return take(o, st, d, argv[++*i], src, err);
+	}
+	return take(o, st, d, eq ? eq + 1 : NULL, src, err);
+}
+
+/* "-v", "-vvq", "-t FILE", "-tFILE". */
+static int parse_short(struct shim_opts *o, struct parse_state *st, int argc, char **argv, int *i,
+		       struct shim_err *err)
+{
+	const char *p = argv[*i] + 1;
+	char src[3] = "-?";
+
+	for (; *p; p++) {
+		const struct opt_def *d = find_short(*p);
+		src[1] = *p;
+		if (!d)
+			return shim_err_set(err, SHIM_EX_USAGE, "unknown option \"-%c\" (try --help)",
+					    isprint((unsigned char)*p) ? *p : '?');
+		if (d->arg != ARG_REQUIRED) {
+			if (take(o, st, d, NULL, src, err) < 0)
+				return -1;
+			continue;
+		}
+		if (p[1])
+			return take(o, st, d, p + 1, src, err);
+		if (*i + 1 >= argc)
+			return shim_err_set(err, SHIM_EX_USAGE, "%s needs a value (try --help)", src);
+		return take(o, st, d, argv[++*i], src, err);
+	}
+	return 0;
+}
+
+/* Environment variables fill what no option set. */
+static int apply_env(struct shim_opts *o, struct parse_state *st, char **envp,
+		     struct shim_err *err)
+{
+	const char *v;
+
+	for (size_t i = 0; i < OPT_COUNT; i++) {
+		const struct opt_def *d = &opt_table[i];
+		if (!d->env || st->seen[d->id] || !(v = env_get(envp, d->env)))
+			continue;
+		if (!*v && d->arg == ARG_REQUIRED && d->id != O_SSM_PATH &&
+		    d->id != O_SECRET_JSON && d->id != O_REMAP)
+			continue; /* an empty variable means unset, as in most tools */
+		if (d->id == O_REMAP && !*v)
+			continue;
+		if (apply(o, d, v, d->env, 1, err) < 0)
+			return -1;
+	}
+	if (st->verbose || st->quiet) {
+		int level = LOG_INFO + st->verbose - st->quiet;
+		o->verbosity = level < LOG_ERROR ? LOG_ERROR : level > LOG_TRACE ? LOG_TRACE : level;
+	} else if ((v = env_get(envp, "COVENANT_SHIM_VERBOSITY")) && *v) {
+		if ((o->verbosity = parse_level(v)) < 0)
+			return shim_err_set(err, SHIM_EX_USAGE,
+					    "COVENANT_SHIM_VERBOSITY: \"%s\" is not a level "
+					    "(error, warning, info, debug, trace or 0-4)", v);
+	}
+	return 0;
+}
+
+static int check_combination(const struct shim_opts *o, struct shim_err *err)
+{
+	int modes = !!o->check + !!o->print + !!o->audit + !!o->iam_policy + !!o->digest;
+
+	if (modes > 1)
+		return shim_err_set(err, SHIM_EX_USAGE,
+				    "--check, --print, --audit and --iam-policy exclude each other");
+	if (o->profile && o->store)
+		return shim_err_set(err, SHIM_EX_USAGE, "--profile and --store exclude each other");
+	return 0;
+}
+
+int opts_parse(struct shim_opts *out, int argc, char **argv, char **envp, struct shim_err *err)
+{
+	struct shim_opts o = {.verbosity = LOG_INFO, .timeout_ms = 60000};
+	struct parse_state st = {0};
+	int i = 1;
+
+	memset(out, 0, sizeof(*out));
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || a[1] == '\0')
+			break; /* the command starts here */
+		if ((a[1] == '-' ? parse_long(&o, &st, argc, argv, &i, err)
+				 : parse_short(&o, &st, argc, argv, &i, err)) < 0)
+			goto fail;
+	}
+	if (apply_env(&o, &st, envp, err) < 0 || check_combination(&o, err) < 0)
+		goto fail;
+	o.command = argv + i;
+	o.command_argc = argc - i;
+	*out = o;
+	return 0;
+fail:
+	opts_free(&o);
+	return -1;
+}
+
+void opts_free(struct shim_opts *o)
+{
+	strlist_free(&o->ssm_paths);
+	strlist_free(&o->secret_json);
+	strlist_free(&o->env_files);
+}
+
+int opts_report_mode(const struct shim_opts *o)
+{
+	return o->check || o->print || o->audit || o->iam_policy || o->digest;
+}
+
+int opts_has_mapping(const struct shim_opts *o)
+{
+	return o->task_definition || o->ssm_paths.n || o->secret_json.n || o->env_files.n;
+}
+
+int opts_remaps(const struct shim_opts *o, int status)
+{
+	return status >= 0 && status <= 255 && (o->remap_exit[status / 8] & (1u << (status % 8)));
+}
+
+int opts_is_reference(const char *v)
+{
+	static const char *const partitions[] = {"arn:aws:", "arn:aws-cn:", "arn:aws-us-gov:"};
+
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = strlen(partitions[i]);
+		if (strncmp(v, partitions[i], n) == 0)
+			return strncmp(v + n, "secretsmanager:", 15) == 0 ||
+			       strncmp(v + n, "ssm:", 4) == 0;
+	}
+	return 0;
+}
+
+int opts_env_has_reference(char **envp)
+{
+	for (; envp && *envp; envp++) {
+		const char *eq = strchr(*envp, '=');
+		if (eq && opts_is_reference(eq + 1))
+			return 1;
+	}
+	return 0;
+}
+
+const char *opts_usage(void)
+{
+	return "Usage: covenant-shim [OPTION]... [--] [COMMAND [ARG]...]\n"
+	       "Resolve the environment ECS would inject (Secrets Manager, SSM Parameter Store),\n"
+	       "then run COMMAND under a small PID 1 that forwards signals and reaps zombies.\n"
+	       "\n"
+	       "Mapping:\n"
+	       "  -t, --task-definition FILE  ECS task definition JSON       [COVENANT_SHIM_TASK_DEFINITION]\n"
+	       "  -c, --container NAME        container in it                [COVENANT_SHIM_CONTAINER]\n"
+	       "      --ssm-path PATH         import parameters under PATH   [COVENANT_SHIM_SSM_PATHS]\n"
+	       "      --secret-json ID        import every key of a secret   [COVENANT_SHIM_SECRET_JSON]\n"
+	       "      --env-file FILE         dotenv file, values may be ARNs [COVENANT_SHIM_ENV_FILE]\n"
+	       "Sources:\n"
+	       "  -p, --profile NAME          credentials and region from an AWS profile only\n"
+	       "      --store FILE            resolve offline from a JSON store [COVENANT_SHIM_STORE]\n"
+	       "      --region REGION         region of references that carry none\n"
+	       "      --timeout SECONDS       deadline for all resolution (60) [COVENANT_SHIM_TIMEOUT]\n"
+	       "Reports (nothing is run):\n"
+	       "      --check                 resolve all, print a line per variable\n"
+	       "      --print[=FORMAT]        print the variables: dotenv, json or shell\n"
+	       "      --audit FILE            compare a .env.example with the mapping\n"
+	       "      --iam-policy            print the IAM policy the mapping needs\n"
+	       "Supervision:\n"
+	       "  -g, --group                 signal the child's whole process group [COVENANT_SHIM_GROUP]\n"
+	       "      --grace SECONDS         SIGKILL the group this long after a stop signal [COVENANT_SHIM_GRACE]\n"
+	       "      --stop-delay SECONDS    wait before forwarding SIGTERM [COVENANT_SHIM_STOP_DELAY]\n"
+	       "      --remap-exit N          report child status N as 0     [COVENANT_SHIM_REMAP_EXIT]\n"
+	       "      --refresh INTERVAL      re-resolve; restart the child on a change [COVENANT_SHIM_REFRESH]\n"
+	       "Output:\n"
+	       "  -v, -q                      more or less logging           [COVENANT_SHIM_VERBOSITY]\n"
+	       "      --log-format text|json  log lines as text or JSON      [COVENANT_SHIM_LOG_FORMAT]\n"
+	       "  -h, --help                  this text\n"
+	       "  -V, --version               the version\n"
+	       "\n"
+	       "Exit status: the child's (128+N when killed by signal N); 64 usage, 65 bad input,\n"
+	       "69 AWS unreachable, 77 access denied or no credentials, 78 a variable does not\n"
+	       "resolve, 126 command not executable, 127 command not found, 70 internal error.\n";
+}
