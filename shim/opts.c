@@ -92,13 +92,15 @@ long opts_parse_duration(const char *s)
 {
 	long whole = 0, frac = 0, scale = 1000, frac_div = 1;
 	const char *p = s;
+	int too_big = 0;
 
 	if (!isdigit((unsigned char)*p))
 		return -1;
 	for (; isdigit((unsigned char)*p); p++) {
 		if (whole > MAX_DURATION_MS)
-			return -1;
-		whole = whole * 10 + (*p - '0');
+			too_big = 1;
+		else
+			whole = whole * 10 + (*p - '0');
 	}
 	if (*p == '.') {
 		if (!isdigit((unsigned char)*++p))
@@ -117,10 +119,10 @@ long opts_parse_duration(const char *s)
 		scale = 3600 * 1000;
 	else if (*p && strcmp(p, "s") != 0)
 		return -1;
-	if (whole > MAX_DURATION_MS / scale)
-		return -1;
+	if (too_big || whole > MAX_DURATION_MS / scale)
+		return -2;
 	whole = whole * scale + frac * scale / frac_div;
-	return whole > MAX_DURATION_MS ? -1 : whole;
+	return whole > MAX_DURATION_MS ? -2 : whole;
 }
 
 static int parse_bool(int *out, const char *s)
@@ -207,6 +209,8 @@ static int apply_duration(long *out, const char *value, long min_ms, long max_ms
 {
 	long ms = opts_parse_duration(value);
 
+	if (ms == -2)
+		ms = max_ms + 1;
 	if (ms < 0)
 		return shim_err_set(err, SHIM_EX_USAGE,
 				    "%s: \"%s\" is not a duration (seconds, e.g. 30, 1.5, 500ms, 2m)",
