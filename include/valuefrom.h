@@ -1,0 +1,61 @@
+/* The reference grammar of ECS's `valueFrom` (DESIGN 4.2): Secrets Manager and SSM ARNs and,
+ * in a task definition, bare names, parsed into what the API calls take. Pure string work. */
+#ifndef SHIM_VALUEFROM_H
+#define SHIM_VALUEFROM_H
+
+#include "err.h"
+
+enum ref_kind { REF_SECRET = 1, REF_PARAM = 2 };
+
+/* ref_parse flags. REF_ALLOW_NAME: a bare name is a reference too (task definition `secrets`);
+ * without it only full ARNs parse (the environment and env files, DESIGN 4.1). */
+#define REF_ALLOW_NAME 0x1u
+
+/* Every string is malloc'd and owned by the struct; ref_clear frees them.
+ *
+ * SSM names in ARNs: AWS writes the ARN of `/a/b` as `...:parameter/a/b` and the ARN of `x` as
+ * `...:parameter/x`, so `parameter/x` is ambiguous between `x` and `/x`. Rule: when the part
+ * after `parameter/` contains another '/', it is a hierarchy and the name is `/` + that part
+ * (`parameter/a/b` -> `/a/b`); otherwise the name is that part alone (`parameter/x` -> `x`).
+ * `name` is only for humans (logs, --check, offline store look-ups); `id` keeps the full ARN,
+ * so the API call is exact either way. */
+struct ref {
+	enum ref_kind kind;
+	char *partition; /* "aws", "aws-cn", "aws-us-gov"; NULL for a bare name */
+	char *region;    /* from the ARN; NULL for a bare name */
+	char *account;   /* from the ARN; 12 digits; NULL for a bare name */
+	char *id;        /* what the API takes. Secrets: the ARN without the :KEY:STAGE:ID tail, or
+	                  * the bare name. Parameters: the ARN or the name, without the selector. */
+	char *name;      /* secret: the NAME-SUFFIX part as written (or the bare name); parameter:
+	                  * its name, by the rule above */
+	char *json_key;  /* secrets: NULL when empty or absent */
+	char *version_stage; /* secrets: NULL when empty or absent */
+	char *version_id;    /* secrets: NULL when empty or absent */
+	char *selector;      /* parameters: "3" or "mylabel" (no ':'); NULL when absent */
+};
+
+/* Parse reference s. Grammar:
+ *   arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME[:JSON_KEY:VERSION_STAGE:VERSION_ID]
+ *   arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME[:SELECTOR]
+ *   with REF_ALLOW_NAME also  /PARAM/NAME[:SELECTOR]  and  SECRET_NAME[:JSON_KEY:STAGE:ID]
+ * PARTITION is aws, aws-cn or aws-us-gov and REGION must belong to it; ACCOUNT is 12 digits.
+ * After `secret:` (or in a bare secret name) there are exactly 1 or 4 ':'-separated fields;
+ * the last three may be empty. SELECTOR is a version (digits) or a label ([A-Za-z0-9_.-], not
+ * starting with a digit, at most 100). Secret and parameter names are printable ASCII without
+ * spaces; parameter names have no empty '/' segments. Control characters, leading or trailing
+ * whitespace and references over 4096 bytes (or ids over 2048) are refused.
+ * Returns 0 and fills *out (which the caller ref_clear()s), or -1 with err = SHIM_EX_DATA and a
+ * message naming the reference and what is wrong; *out is untouched on failure. */
+int ref_parse(struct ref *out, const char *s, unsigned flags, struct shim_err *err);
+
+/* Free the strings of r and zero it; safe on a zeroed struct and on NULL. */
+void ref_clear(struct ref *r);
+
+/* The environment rule (DESIGN 4.1: only full ARNs count as references there): true when s
+ * starts like a Secrets Manager secret ARN (`arn:P:secretsmanager:R:A:secret:`) or an SSM
+ * parameter ARN (`arn:P:ssm:R:A:parameter/`) with P a known partition. REGION and ACCOUNT are
+ * not checked here, so a mistyped reference fails loudly in ref_parse instead of being passed
+ * to the application as a literal; other ARNs (an SSM document, an S3 bucket) are plain values. */
+int ref_is_arn(const char *s);
+
+#endif

@@ -1,0 +1,371 @@
+/* JSON keys of secrets (DESIGN 4.2): parse a secret string with jansson, render one key or all
+ * keys as variable values, and a jansson allocator that wipes what it frees. Messages name the
+ * secret and the key, never anything from the secret's contents but key names. */
+#include "jsonval.h"
+
+#include "buf.h"
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SHOWN_MAX 100 /* bytes of a key or name shown in a message */
+
+/* ---- wiping allocator: jansson's free gets no size, so each block carries it in front ---- */
+
+union alloc_hdr {
+	max_align_t align; /* keeps the block after the header aligned for any type */
+	size_t size;
+};
+
+static void *wipe_malloc(size_t n)
+{
+	union alloc_hdr *h;
+
+	if (n > SIZE_MAX - sizeof(*h))
+		return NULL;
+	h = malloc(sizeof(*h) + n);
+	if (!h)
+		return NULL;
+	h->size = n;
+	return h + 1;
+}
+
+static void wipe_free(void *p)
+{
+	union alloc_hdr *h;
+
+	if (!p)
+		return;
+	h = (union alloc_hdr *)p - 1;
+	shim_wipe(h, sizeof(*h) + h->size);
+	free(h);
+}
+
+void jsonval_init_allocator(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	json_set_alloc_funcs(wipe_malloc, wipe_free);
+	done = 1;
+}
+
+/* ---- messages ---- */
+
+/* A key or name for a message: printable ASCII as is, other bytes \xNN, cut with "...". */
+static const char *shown(char *dst, size_t cap, const char *s)
+{
+	size_t o = 0;
+
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (o >= SHOWN_MAX || o + 8 >= cap) {
+			memcpy(dst + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			o += (size_t)snprintf(dst + o, cap - o, "\\x%02x", c);
+		else
+			dst[o++] = (char)c;
+	}
+	dst[o] = '\0';
+	return dst;
+}
+
+/* `secret "NAME": ` + what; key may be NULL. */
+static int fail(struct shim_err *err, int status, const char *secret, const char *key,
+                const char *what)
+{
+	char n[SHOWN_MAX + 16], k[SHOWN_MAX + 16];
+
+	if (!key)
+		return shim_err_set(err, status, "secret \"%s\": %s",
+		                    shown(n, sizeof(n), secret ? secret : "?"), what);
+	return shim_err_set(err, status, "secret \"%s\": key \"%s\" %s",
+	                    shown(n, sizeof(n), secret ? secret : "?"), shown(k, sizeof(k), key),
+	                    what);
+}
+
+static const char *type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_ARRAY:
+		return "a JSON array";
+	case JSON_STRING:
+		return "a JSON string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "a JSON number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a JSON boolean";
+	case JSON_NULL:
+		return "JSON null";
+	default:
+		return "a JSON object";
+	}
+}
+
+static int looks_like_object(const char *json, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && strchr(" \t\r\n", json[i]) && json[i])
+		i++;
+	return i < len && json[i] == '{';
+}
+
+/* Parse json as an object. key is only for the message (NULL: all keys were asked for). */
+static int load_object(json_t **out, const char *json, size_t len, const char *secret,
+                       const char *key, struct shim_err *err)
+{
+	const size_t flags = JSON_DECODE_ANY | JSON_ALLOW_NUL;
+	const char *asked = key ? "asked for, but the secret" : "cannot be imported: the secret";
+	json_error_t jerr;
+	json_t *root;
+	char what[160];
+
+	root = json_loadb(json, len, flags, &jerr);
+	if (!root && json_error_code(&jerr) == json_error_numeric_overflow)
+		root = json_loadb(json, len, flags | JSON_DECODE_INT_AS_REAL, &jerr);
+	if (!root && json_error_code(&jerr) == json_error_out_of_memory)
+		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+	if (!root && json_error_code(&jerr) == json_error_null_byte_in_key) {
+		snprintf(what, sizeof(what), "%s has a key with a NUL byte", asked);
+		return fail(err, SHIM_EX_UNRESOLVED, secret, key, what);
+	}
+	if (!root) {
+		/* jerr.text quotes the input near the fault, and for a plain string the column
+		 * would tell its length: only a broken object gets its position. */
+		if (looks_like_object(json, len))
+			snprintf(what, sizeof(what), "%s is not valid JSON (line %d, column %d)",
+			         asked, jerr.line, jerr.column);
+		else
+			snprintf(what, sizeof(what), "%s is not JSON", asked);
+		return fail(err, SHIM_EX_UNRESOLVED, secret, key, what);
+	}
+	if (!json_is_object(root)) {
+		snprintf(what, sizeof(what), "%s is %s, not an object", asked, type_name(root));
+		json_decref(root);
+		return fail(err, SHIM_EX_UNRESOLVED, secret, key, what);
+	}
+	*out = root;
+	return 0;
+}
+
+/* ---- rendering ---- */
+
+/* Shortest digits that read back as d; plain notation for 1e-6 <= |d| < 1e21, else an
+ * exponent: what JavaScript and Go's encoding/json print. */
+static void put_real(struct buf *b, double d)
+{
+	char e[40], *x;
+	int p, exp10, decimals;
+
+	for (p = 1; p < 17; p++) {
+		snprintf(e, sizeof(e), "%.*e", p - 1, d);
+		if (strtod(e, NULL) == d)
+			break;
+	}
+	snprintf(e, sizeof(e), "%.*e", p - 1, d);
+	x = strchr(e, 'e');
+	exp10 = atoi(x + 1);
+	if (d == 0 || (exp10 >= -6 && exp10 < 21)) {
+		decimals = p - 1 - exp10;
+		buf_printf(b, "%.*f", decimals > 0 ? decimals : 0, d);
+		return;
+	}
+	/* "1.5e-07" -> "1.5e-7", "1e+21" stays */
+	buf_put(b, e, (size_t)(x - e) + 2);
+	x += 2;
+	while (*x == '0' && x[1])
+		x++;
+	buf_puts(b, x);
+}
+
+static void put_json_string(struct buf *b, const char *s, size_t len)
+{
+	size_t i;
+
+	buf_putc(b, '"');
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		switch (c) {
+		case '"':
+			buf_puts(b, "\\\"");
+			break;
+		case '\\':
+			buf_puts(b, "\\\\");
+			break;
+		case '\n':
+			buf_puts(b, "\\n");
+			break;
+		case '\r':
+			buf_puts(b, "\\r");
+			break;
+		case '\t':
+			buf_puts(b, "\\t");
+			break;
+		case '\b':
+			buf_puts(b, "\\b");
+			break;
+		case '\f':
+			buf_puts(b, "\\f");
+			break;
+		default:
+			if (c < 0x20)
+				buf_printf(b, "\\u%04x", c);
+			else
+				buf_putc(b, (char)c);
+		}
+	}
+	buf_putc(b, '"');
+}
+
+static void put_scalar(struct buf *b, const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_INTEGER:
+		buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		break;
+	case JSON_REAL:
+		put_real(b, json_real_value(v));
+		break;
+	case JSON_TRUE:
+		buf_puts(b, "true");
+		break;
+	case JSON_FALSE:
+		buf_puts(b, "false");
+		break;
+	default:
+		buf_puts(b, "null");
+		break;
+	}
+}
+
+/* Compact JSON; depth is bounded by jansson's parser (2048). */
+static void put_compact(struct buf *b, json_t *v)
+{
+	size_t i;
+	void *it;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		buf_putc(b, '{');
+		for (it = json_object_iter(v); it; it = json_object_iter_next(v, it)) {
+			if (it != json_object_iter(v))
+				buf_putc(b, ',');
+			put_json_string(b, json_object_iter_key(it), json_object_iter_key_len(it));
+			buf_putc(b, ':');
+			put_compact(b, json_object_iter_value(it));
+		}
+		buf_putc(b, '}');
+		break;
+	case JSON_ARRAY:
+		buf_putc(b, '[');
+		for (i = 0; i < json_array_size(v); i++) {
+			if (i)
+				buf_putc(b, ',');
+			put_compact(b, json_array_get(v, i));
+		}
+		buf_putc(b, ']');
+		break;
+	case JSON_STRING:
+		put_json_string(b, json_string_value(v), json_string_length(v));
+		break;
+	default:
+		put_scalar(b, v);
+	}
+}
+
+/* The variable value for v into b (which ends up non-NULL, NUL-terminated). */
+static int render(struct buf *b, json_t *v, const char *secret, const char *key,
+                  struct shim_err *err)
+{
+	if (json_is_string(v)) {
+		if (strlen(json_string_value(v)) != json_string_length(v))
+			return fail(err, SHIM_EX_UNRESOLVED, secret, key,
+			            "has a value with a NUL byte, which no environment variable "
+			            "can hold");
+		buf_put(b, json_string_value(v), json_string_length(v));
+	} else if (json_is_object(v) || json_is_array(v)) {
+		put_compact(b, v);
+	} else {
+		put_scalar(b, v);
+	}
+	buf_grow(b, 0);
+	if (buf_oom(b))
+		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+	return 0;
+}
+
+int jsonval_get(char **out, const char *json, size_t len, const char *key, const char *secret_name,
+                struct shim_err *err)
+{
+	struct buf b = BUF_INIT;
+	json_t *root = NULL, *v;
+	int rc = -1;
+
+	if (load_object(&root, json, len, secret_name, key ? key : "", err) < 0)
+		return -1;
+	v = json_object_get(root, key ? key : "");
+	if (!v) {
+		fail(err, SHIM_EX_UNRESOLVED, secret_name, key ? key : "", "not found");
+		goto out;
+	}
+	if (render(&b, v, secret_name, key, err) < 0)
+		goto out;
+	*out = buf_detach(&b);
+	rc = 0;
+out:
+	buf_free(&b);
+	json_decref(root);
+	return rc;
+}
+
+/* A top-level string with a NUL byte refuses the whole secret before any key is passed on. */
+static int check_no_nul(json_t *root, const char *secret, struct shim_err *err)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(root, key, v)
+	{
+		if (json_is_string(v) && strlen(json_string_value(v)) != json_string_length(v))
+			return fail(err, SHIM_EX_UNRESOLVED, secret, key,
+			            "has a value with a NUL byte, which no environment variable "
+			            "can hold");
+	}
+	return 0;
+}
+
+int jsonval_each_key(const char *json, size_t len, const char *secret_name, jsonval_key_fn fn,
+                     void *ctx, struct shim_err *err)
+{
+	struct buf b = BUF_INIT;
+	json_t *root = NULL;
+	void *it;
+	int rc;
+
+	if (load_object(&root, json, len, secret_name, NULL, err) < 0)
+		return -1;
+	rc = check_no_nul(root, secret_name, err);
+	for (it = json_object_iter(root); it && rc == 0; it = json_object_iter_next(root, it)) {
+		const char *key = json_object_iter_key(it); /* jansson refuses NUL in keys */
+
+		buf_clear(&b);
+		rc = render(&b, json_object_iter_value(it), secret_name, key, err);
+		if (rc == 0)
+			rc = fn(ctx, key, b.ptr, err);
+	}
+	buf_free(&b);
+	json_decref(root);
+	return rc;
+}

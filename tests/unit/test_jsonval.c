@@ -1,0 +1,311 @@
+/* Tests of JSON keys: how each JSON type becomes a variable value, the errors (78) and that
+ * they never show the secret's contents, NUL refusal, and --secret-json iteration. */
+#include "unit.h"
+#include "jsonval.h"
+
+#include <stdlib.h>
+
+#define SECRET "covenant-connect/app-secrets"
+
+/* The rendered value of key in json, or NULL (and the message in msg) on error. */
+static char *get(const char *json, const char *key, struct shim_err *err)
+{
+	char *v = NULL;
+
+	if (jsonval_get(&v, json, strlen(json), key, SECRET, err) < 0)
+		return NULL;
+	return v;
+}
+
+static int renders(const char *json, const char *key, const char *want)
+{
+	struct shim_err err = {0};
+	char *v = get(json, key, &err);
+	int ok = v && strcmp(v, want) == 0;
+
+	if (!ok)
+		fprintf(stderr, "  %s [%s] -> %s (%s) wanted %s\n", json, key, v ? v : "NULL",
+		        err.msg, want);
+	free(v);
+	return ok;
+}
+
+static int refuses(const char *json, size_t len, const char *key, const char *msg)
+{
+	struct shim_err err = {0};
+	char *v = (char *)"untouched";
+
+	if (jsonval_get(&v, json, len, key, SECRET, &err) == 0) {
+		fprintf(stderr, "  accepted [%s]\n", key);
+		free(v);
+		return 0;
+	}
+	if (err.status != SHIM_EX_UNRESOLVED || strcmp(err.msg, msg) != 0 ||
+	    strcmp(v, "untouched") != 0) {
+		fprintf(stderr, "  [%d] %s\n  wanted %s\n", err.status, err.msg, msg);
+		return 0;
+	}
+	return 1;
+}
+
+static void test_strings(void)
+{
+	const char *j = "{\"SECRET_KEY\":\"0123abcd\",\"EMPTY\":\"\",\"ESC\":\"a\\nb\\t\\\"q\\\" "
+	                "\\u00e9\\ud83c\\udf89\",\"URL\":\"postgresql://u:p@h/db\"}";
+
+	CHECK(renders(j, "SECRET_KEY", "0123abcd"));
+	CHECK(renders(j, "EMPTY", ""));
+	CHECK(renders(j, "ESC", "a\nb\t\"q\" \xc3\xa9\xf0\x9f\x8e\x89"));
+	CHECK(renders(j, "URL", "postgresql://u:p@h/db"));
+}
+
+static void test_numbers_and_literals(void)
+{
+	const char *j = "{\"one\":1,\"neg\":-42,\"half\":1.5,\"e3\":1e3,\"tenth\":0.1,\"r1\":1.0,"
+	                "\"big\":1e21,\"tiny\":1e-7,\"micro\":0.000001,\"sum\":0.30000000000000004,"
+	                "\"pi\":3.141592653589793,\"max\":9223372036854775807,\"e20\":1E20,"
+	                "\"nege\":-2.5e-10,\"t\":true,\"f\":false,\"n\":null,\"z\":-0}";
+
+	CHECK(renders(j, "one", "1"));
+	CHECK(renders(j, "neg", "-42"));
+	CHECK(renders(j, "half", "1.5"));
+	CHECK(renders(j, "e3", "1000"));
+	CHECK(renders(j, "tenth", "0.1"));
+	CHECK(renders(j, "r1", "1"));
+	CHECK(renders(j, "big", "1e+21"));
+	CHECK(renders(j, "tiny", "1e-7"));
+	CHECK(renders(j, "micro", "0.000001"));
+	CHECK(renders(j, "sum", "0.30000000000000004"));
+	CHECK(renders(j, "pi", "3.141592653589793"));
+	CHECK(renders(j, "max", "9223372036854775807"));
+	CHECK(renders(j, "e20", "100000000000000000000"));
+	CHECK(renders(j, "nege", "-2.5e-10"));
+	CHECK(renders(j, "t", "true"));
+	CHECK(renders(j, "f", "false"));
+	CHECK(renders(j, "n", "null"));
+	CHECK(renders(j, "z", "0"));
+}
+
+static void test_huge_integer(void)
+{
+	/* Beyond int64: read as a real instead of refusing the whole secret (2^64 is exact). */
+	const char *j = "{\"big\":18446744073709551616,\"s\":\"x\",\"i\":7}";
+
+	CHECK(renders(j, "big", "18446744073709551616"));
+	CHECK(renders(j, "s", "x"));
+	CHECK(renders(j, "i", "7"));
+}
+
+static void test_compact(void)
+{
+	const char *j =
+	        "{\"cfg\" : { \"zeta\" : 1 , \"alpha\" : [ true , null , 1.50, \"a\\\"b\" ],"
+	        "\"mid\":{}, \"e\":1e3, \"nul\":\"x\\u0000y\", \"ctl\":\"\\u001f\\n\","
+	        " \"u\":\"\\u00e9\" } , \"list\" : [ 1 , [ ] , { \"k\" : \"v\" } ] ,"
+	        "\"empty\":[]}";
+
+	CHECK(renders(j, "cfg",
+	              "{\"zeta\":1,\"alpha\":[true,null,1.5,\"a\\\"b\"],\"mid\":{},\"e\":1000,"
+	              "\"nul\":\"x\\u0000y\",\"ctl\":\"\\u001f\\n\",\"u\":\"\xc3\xa9\"}"));
+	CHECK(renders(j, "list", "[1,[],{\"k\":\"v\"}]"));
+	CHECK(renders(j, "empty", "[]"));
+}
+
+static void test_missing_and_duplicates(void)
+{
+	const char *j = "{\"A\":\"1\",\"A\":\"2\"}";
+
+	CHECK(renders(j, "A", "2"));
+	CHECK(refuses(j, strlen(j), "B", "secret \"" SECRET "\": key \"B\" not found"));
+	CHECK(refuses(j, strlen(j), "a", "secret \"" SECRET "\": key \"a\" not found"));
+	CHECK(refuses("{}", 2, "A", "secret \"" SECRET "\": key \"A\" not found"));
+	CHECK(refuses(j, strlen(j), "we\"ird\x01",
+	              "secret \"" SECRET "\": key \"we\\x22ird\\x01\" not found"));
+}
+
+static void test_not_an_object(void)
+{
+	const char *pw = "hunter2-very-secret";
+
+	CHECK(refuses(pw, strlen(pw), "K",
+	              "secret \"" SECRET "\": key \"K\" asked for, but the secret is not JSON"));
+	CHECK(refuses("[\"hunter2\"]", 11, "K",
+	              "secret \"" SECRET "\": key \"K\" asked for, but the secret is a JSON array, "
+	              "not an object"));
+	CHECK(refuses("\"hunter2\"", 9, "K",
+	              "secret \"" SECRET
+	              "\": key \"K\" asked for, but the secret is a JSON string, "
+	              "not an object"));
+	CHECK(refuses("42", 2, "K",
+	              "secret \"" SECRET
+	              "\": key \"K\" asked for, but the secret is a JSON number, "
+	              "not an object"));
+	CHECK(refuses("", 0, "K",
+	              "secret \"" SECRET "\": key \"K\" asked for, but the secret is not JSON"));
+	CHECK(refuses("  \n", 3, "K",
+	              "secret \"" SECRET "\": key \"K\" asked for, but the secret is not JSON"));
+	CHECK(refuses("{\"K\":\"hunter2\"} trailing", 24, "K",
+	              "secret \"" SECRET
+	              "\": key \"K\" asked for, but the secret is not valid JSON "
+	              "(line 1, column 24)"));
+	CHECK(refuses(" \n{\"K\":\n!}", 11, "K",
+	              "secret \"" SECRET
+	              "\": key \"K\" asked for, but the secret is not valid JSON "
+	              "(line 3, column 1)"));
+	CHECK(refuses("{\"K\":\"hunter2\"", 14, "K",
+	              "secret \"" SECRET
+	              "\": key \"K\" asked for, but the secret is not valid JSON "
+	              "(line 1, column 14)"));
+	CHECK(refuses("{\"K\":1e400}", 11, "K",
+	              "secret \"" SECRET
+	              "\": key \"K\" asked for, but the secret is not valid JSON "
+	              "(line 1, column 10)"));
+}
+
+static void test_errors_hide_contents(void)
+{
+	static const char *bad[] = {
+	        "{\"K\": hunter2}",
+	        "{\"K\":\"hunter2\", hunter3}",
+	        "{\"K\":\"hunter2\\q\"}",
+	        "{\"K\":\"\xffhunter2\"}",
+	        "hunter2",
+	        "{\"X\":\"hunter2\"}",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct shim_err err = {0};
+		char *v = NULL;
+
+		CHECK(jsonval_get(&v, bad[i], strlen(bad[i]), "K", SECRET, &err) < 0);
+		CHECK_INT(err.status, SHIM_EX_UNRESOLVED);
+		CHECK(strstr(err.msg, "hunter") == NULL);
+		CHECK(strstr(err.msg, SECRET) != NULL);
+	}
+}
+
+static void test_nul_refused(void)
+{
+	static const char j[] = "{\"K\":\"abc\\u0000def\",\"OK\":\"fine\"}";
+
+	CHECK(refuses(j, sizeof(j) - 1, "K",
+	              "secret \"" SECRET "\": key \"K\" has a value with a NUL byte, which no "
+	              "environment variable can hold"));
+	CHECK(renders(j, "OK", "fine"));
+	CHECK(refuses("{\"a\\u0000b\":1}", 14, "a",
+	              "secret \"" SECRET "\": key \"a\" asked for, but the secret has a key with a "
+	              "NUL byte"));
+}
+
+static void test_len_not_nul_terminated(void)
+{
+	char j[] = "{\"A\":\"x\"}garbage";
+	char *v = NULL;
+	struct shim_err err = {0};
+
+	CHECK_INT(jsonval_get(&v, j, 9, "A", SECRET, &err), 0);
+	CHECK_STR(v, "x");
+	free(v);
+}
+
+/* ---- jsonval_each_key ---- */
+
+struct collected {
+	char text[1024];
+	int calls, stop_at;
+};
+
+static int collect(void *ctx, const char *key, const char *value, struct shim_err *err)
+{
+	struct collected *c = ctx;
+	size_t n = strlen(c->text);
+
+	if (++c->calls == c->stop_at)
+		return shim_err_set(err, SHIM_EX_INTERNAL, "stopped at %s", key);
+	snprintf(c->text + n, sizeof(c->text) - n, "%s=%s;", key, value);
+	return 0;
+}
+
+static void test_each_key(void)
+{
+	const char *j = "{\"SECRET_KEY\":\"s\",\"MAIL_PORT\":587,\"RATE\":0.25,\"ON\":true,"
+	                "\"CFG\":{\"b\":1,\"a\":[2]},\"NONE\":null,\"bad-name\":\"x\",\"E\":\"\"}";
+	struct collected c = {"", 0, 0};
+	struct shim_err err = {0};
+
+	CHECK_INT(jsonval_each_key(j, strlen(j), SECRET, collect, &c, &err), 0);
+	CHECK_STR(c.text, "SECRET_KEY=s;MAIL_PORT=587;RATE=0.25;ON=true;CFG={\"b\":1,\"a\":[2]};"
+	                  "NONE=null;bad-name=x;E=;");
+	CHECK_INT(c.calls, 8);
+
+	memset(&c, 0, sizeof(c));
+	CHECK_INT(jsonval_each_key("{}", 2, SECRET, collect, &c, &err), 0);
+	CHECK_INT(c.calls, 0);
+}
+
+static void test_each_key_stop(void)
+{
+	struct collected c = {"", 0, 2};
+	struct shim_err err = {0};
+
+	CHECK_INT(jsonval_each_key("{\"A\":1,\"B\":2,\"C\":3}", 19, SECRET, collect, &c, &err), -1);
+	CHECK_STR(err.msg, "stopped at B");
+	CHECK_INT(err.status, SHIM_EX_INTERNAL);
+	CHECK_INT(c.calls, 2);
+}
+
+static void test_each_key_errors(void)
+{
+	static const char nul[] = "{\"A\":\"ok\",\"B\":\"x\\u0000y\"}";
+	struct collected c = {"", 0, 0};
+	struct shim_err err = {0};
+
+	CHECK_INT(jsonval_each_key("[1]", 3, SECRET, collect, &c, &err), -1);
+	CHECK_INT(err.status, SHIM_EX_UNRESOLVED);
+	CHECK_STR(err.msg, "secret \"" SECRET "\": cannot be imported: the secret is a JSON array, "
+	                   "not an object");
+	CHECK_INT(jsonval_each_key("plain", 5, SECRET, collect, &c, &err), -1);
+	CHECK_STR(err.msg, "secret \"" SECRET "\": cannot be imported: the secret is not JSON");
+	/* Refused before any key is handed out, so nothing half-imports. */
+	CHECK_INT(jsonval_each_key(nul, sizeof(nul) - 1, SECRET, collect, &c, &err), -1);
+	CHECK_STR(err.msg, "secret \"" SECRET "\": key \"B\" has a value with a NUL byte, which no "
+	                   "environment variable can hold");
+	CHECK_INT(c.calls, 0);
+}
+
+static void test_big_value(void)
+{
+	size_t n = 65536, i;
+	char *j = malloc(n + 16), *v = NULL;
+	struct shim_err err = {0};
+
+	memcpy(j, "{\"K\":\"", 6);
+	for (i = 6; i < n + 6; i++)
+		j[i] = (char)('a' + i % 26);
+	memcpy(j + n + 6, "\"}", 2);
+	CHECK_INT(jsonval_get(&v, j, n + 8, "K", SECRET, &err), 0);
+	CHECK(v && strlen(v) == n && memcmp(v, j + 6, n) == 0);
+	free(v);
+	free(j);
+}
+
+int main(void)
+{
+	jsonval_init_allocator();
+	jsonval_init_allocator(); /* idempotent */
+	RUN(test_strings);
+	RUN(test_numbers_and_literals);
+	RUN(test_huge_integer);
+	RUN(test_compact);
+	RUN(test_missing_and_duplicates);
+	RUN(test_not_an_object);
+	RUN(test_errors_hide_contents);
+	RUN(test_nul_refused);
+	RUN(test_len_not_nul_terminated);
+	RUN(test_each_key);
+	RUN(test_each_key_stop);
+	RUN(test_each_key_errors);
+	RUN(test_big_value);
+	return unit_done("test_jsonval");
+}
