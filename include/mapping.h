@@ -1,0 +1,70 @@
+/* The mapping of DESIGN.md section 4: from the inherited environment, env files, the task
+ * definition's container and the imports, the ordered list of variables the resolver must
+ * supply, each with its source and (for references) what to fetch. */
+#ifndef SHIM_MAPPING_H
+#define SHIM_MAPPING_H
+
+#include "err.h"
+#include "opts.h"
+#include "valuefrom.h"
+
+enum var_source {
+	VAR_ENV = 1,	    /* an ARN in the inherited environment, resolved in place */
+	VAR_ENV_FILE,	    /* --env-file */
+	VAR_TASKDEF_ENV,    /* the container's `environment` */
+	VAR_TASKDEF_SECRET, /* the container's `secrets` */
+	VAR_IMPORT,	    /* --ssm-path, --secret-json */
+};
+
+struct var {
+	char *name;
+	char *value;	  /* literal, or once resolved; NULL before; wiped on free */
+	int has_ref;	  /* the value comes from ref */
+	struct ref ref;
+	enum var_source source;
+	char *origin;	  /* where it was mapped: "task definition container web", "x.env:3" */
+	int status;	  /* 0, or the exit status of its failure */
+	char *error;	  /* one line, no value, when status != 0 */
+};
+
+enum import_kind { IMPORT_SSM_PATH = 1, IMPORT_SECRET_JSON };
+
+struct import {
+	enum import_kind kind;
+	char *arg;	/* the path, or the secret id as given */
+	struct ref ref; /* --secret-json: the secret; --ssm-path: kind 0 */
+	int status;	/* 0, or the exit status of its failure */
+	char *error;	/* one line, no value, when status != 0 */
+};
+
+struct mapping {
+	struct var *vars;
+	size_t n, cap;
+	struct import *imports;
+	size_t n_imports;
+	char **command;	 /* from the task definition when no COMMAND was given; owned */
+	char *container; /* the container used, or NULL without a task definition */
+};
+
+/* Build the mapping. Structural problems (a task definition that does not parse, no such
+ * container, an env file that does not parse) fail with status 65 and *out untouched.
+ * A reference that does not parse fails only its variable (status 65 in the var), so
+ * --check can list every problem. */
+int mapping_build(struct mapping *out, const struct shim_opts *o, char **envp,
+		  struct shim_err *err);
+void mapping_free(struct mapping *m);
+
+/* Append a variable (name copied); NULL on OOM. */
+struct var *mapping_add(struct mapping *m, const char *name, enum var_source src,
+			const char *origin);
+struct var *mapping_find(const struct mapping *m, const char *name);
+void var_fail(struct var *v, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* "secret NAME[:KEY] (REGION)" / "parameter NAME (REGION)": how logs and --check name a
+ * source; region may be NULL. Writes into out. */
+void mapping_describe_ref(char *out, size_t size, const struct ref *r, const char *region);
+
+/* The value of name in envp, or NULL. */
+const char *env_lookup(char **envp, const char *name);
+
+#endif

@@ -1,0 +1,161 @@
+/* Deduplicated fetches and their results. */
+#include "plan.h"
+
+#include "buf.h"
+#include "err.h"
+#include "valuefrom.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static struct fetch *plan_new(struct plan *p)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct fetch *nf = realloc(p->f, cap * sizeof(*nf));
+		if (!nf)
+			return NULL;
+		p->f = nf;
+		p->cap = cap;
+	}
+	memset(&p->f[p->n], 0, sizeof(p->f[0]));
+	return &p->f[p->n++];
+}
+
+struct fetch *plan_add_ref(struct plan *p, const struct ref *r)
+{
+	enum fetch_kind kind = r->kind == REF_SECRET ? FETCH_SECRET : FETCH_PARAM;
+	struct fetch *f;
+
+	for (size_t i = 0; i < p->n; i++) {
+		f = &p->f[i];
+		if (f->kind == kind && strcmp(f->id, r->id) == 0 && same(f->region, r->region) &&
+		    same(f->stage, r->version_stage) && same(f->version_id, r->version_id) &&
+		    same(f->selector, r->selector))
+			return f;
+	}
+	if (!(f = plan_new(p)))
+		return NULL;
+	f->kind = kind;
+	f->partition = r->partition;
+	f->region = r->region;
+	f->account = r->account;
+	f->id = r->id;
+	f->name = r->name;
+	f->stage = r->version_stage;
+	f->version_id = r->version_id;
+	f->selector = r->selector;
+	return f;
+}
+
+struct fetch *plan_add_path(struct plan *p, const char *path)
+{
+	struct fetch *f;
+
+	for (size_t i = 0; i < p->n; i++)
+		if (p->f[i].kind == FETCH_PATH && strcmp(p->f[i].id, path) == 0)
+			return &p->f[i];
+	if (!(f = plan_new(p)))
+		return NULL;
+	f->kind = FETCH_PATH;
+	f->id = f->name = path;
+	return f;
+}
+
+static void wipe_free(char *s, size_t len)
+{
+	if (s) {
+		shim_wipe(s, len);
+		free(s);
+	}
+}
+
+static void fetch_clear_values(struct fetch *f)
+{
+	wipe_free(f->value, f->value_len);
+	f->value = NULL;
+	f->value_len = 0;
+	for (size_t i = 0; i < f->n_items; i++) {
+		free(f->items[i].name);
+		wipe_free(f->items[i].value, strlen(f->items[i].value));
+	}
+	free(f->items);
+	f->items = NULL;
+	f->n_items = 0;
+}
+
+void plan_free(struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		fetch_clear_values(&p->f[i]);
+	free(p->f);
+	free(p->default_region);
+	memset(p, 0, sizeof(*p));
+}
+
+void fetch_fail(struct fetch *f, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fetch_clear_values(f);
+	va_start(ap, fmt);
+	vsnprintf(f->error, sizeof(f->error), fmt, ap);
+	va_end(ap);
+	f->status = status;
+	f->done = 1;
+}
+
+int fetch_set_value(struct fetch *f, const char *value, size_t len)
+{
+	char *v = malloc(len + 1);
+
+	if (!v)
+		return -1;
+	memcpy(v, value, len);
+	v[len] = '\0';
+	fetch_clear_values(f);
+	f->value = v;
+	f->value_len = len;
+	f->status = 0;
+	f->done = 1;
+	return 0;
+}
+
+int fetch_add_item(struct fetch *f, const char *name, const char *value)
+{
+	struct path_item *items = realloc(f->items, (f->n_items + 1) * sizeof(*items));
+
+	if (!items)
+		return -1;
+	f->items = items;
+	items[f->n_items].name = strdup(name);
+	items[f->n_items].value = strdup(value);
+	if (!items[f->n_items].name || !items[f->n_items].value) {
+		free(items[f->n_items].name);
+		free(items[f->n_items].value);
+		return -1;
+	}
+	f->n_items++;
+	return 0;
+}
+
+void fetch_describe(const struct fetch *f, char *out, size_t size)
+{
+	static const char *const kinds[] = {"", "secret", "parameter", "path"};
+	const char *region = f->region ? f->region : "no region";
+
+	if (f->kind == FETCH_SECRET && (f->stage || f->version_id))
+		snprintf(out, size, "secret %s version %s (%s)", f->name,
+			 f->version_id ? f->version_id : f->stage, region);
+	else if (f->kind == FETCH_PARAM && f->selector)
+		snprintf(out, size, "parameter %s:%s (%s)", f->name, f->selector, region);
+	else
+		snprintf(out, size, "%s %s (%s)", kinds[f->kind], f->name, region);
+}

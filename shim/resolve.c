@@ -1,0 +1,208 @@
+/* From mapping to values: plan (deduplicate), fetch through a backend, then render each
+ * variable from its fetch: JSON keys, plain strings, binary secrets, path and JSON imports. */
+#include "resolve.h"
+
+#include "buf.h"
+#include "dotenv.h"
+#include "jsonval.h"
+#include "log.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define NO_FETCH SIZE_MAX
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Indexes, not pointers: the plan's array moves while it grows. */
+static int build_plan(struct plan *p, struct mapping *m, size_t *var_fetch, size_t *imp_fetch,
+		      struct shim_err *err)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		struct var *v = &m->vars[i];
+		struct fetch *f;
+		var_fetch[i] = NO_FETCH;
+		if (!v->has_ref || v->status)
+			continue;
+		if (!(f = plan_add_ref(p, &v->ref)))
+			return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+		var_fetch[i] = (size_t)(f - p->f);
+	}
+	for (size_t i = 0; i < m->n_imports; i++) {
+		struct import *im = &m->imports[i];
+		struct fetch *f = im->kind == IMPORT_SSM_PATH ? plan_add_path(p, im->arg)
+							      : plan_add_ref(p, &im->ref);
+		if (!f)
+			return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+		imp_fetch[i] = (size_t)(f - p->f);
+	}
+	return 0;
+}
+
+/* One variable's value from its fetch. */
+static void render_var(struct var *v, const struct fetch *f)
+{
+	struct shim_err e = {0};
+	char desc[300];
+
+	fetch_describe(f, desc, sizeof(desc));
+	if (f->status) {
+		var_fail(v, f->status, "%s: %s: %s", v->name, desc, f->error);
+		return;
+	}
+	if (f->kind == FETCH_SECRET && v->ref.json_key) {
+		if (jsonval_get(&v->value, f->value, f->value_len, v->ref.json_key, f->name, &e) < 0)
+			var_fail(v, e.status, "%s: %s", v->name, e.msg);
+		return;
+	}
+	if (memchr(f->value, '\0', f->value_len)) {
+		var_fail(v, SHIM_EX_UNRESOLVED, "%s: %s: the value contains a NUL byte", v->name,
+			 desc);
+		return;
+	}
+	if (!(v->value = strdup(f->value)))
+		var_fail(v, SHIM_EX_INTERNAL, "%s: out of memory", v->name);
+}
+
+/* An imported variable: it never overrides sources 1 to 4; a later import wins. */
+static int import_var(struct mapping *m, char **envp, const char *name, const char *value,
+		      const char *origin)
+{
+	struct var *v = mapping_find(m, name);
+
+	if (env_lookup(envp, name) || (v && v->source != VAR_IMPORT)) {
+		log_debug("%s: already set, kept (not imported from %s)", name, origin);
+		return 0;
+	}
+	if (v) {
+		log_warn("%s: imported from both %s and %s; the latter wins", name, v->origin,
+			 origin);
+		free(v->origin);
+		shim_wipe(v->value, strlen(v->value));
+		free(v->value);
+		v->value = NULL;
+		if (!(v->origin = strdup(origin)))
+			return -1;
+	} else if (!(v = mapping_add(m, name, VAR_IMPORT, origin))) {
+		return -1;
+	}
+	return (v->value = strdup(value)) ? 0 : -1;
+}
+
+struct json_import {
+	struct mapping *m;
+	char **envp;
+	const char *origin;
+};
+
+static int import_key(void *ctx, const char *key, const char *value, struct shim_err *err)
+{
+	struct json_import *ji = ctx;
+
+	if (!env_name_valid(key)) {
+		log_warn("%s: key \"%s\" is not a variable name, skipped", ji->origin, key);
+		return 0;
+	}
+	if (import_var(ji->m, ji->envp, key, value, ji->origin) < 0)
+		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+	return 0;
+}
+
+static void import_fail(struct import *im, int status, const char *msg)
+{
+	free(im->error);
+	im->error = strdup(msg);
+	im->status = status;
+}
+
+static int run_import(struct mapping *m, char **envp, struct import *im, const struct fetch *f)
+{
+	struct shim_err e = {0};
+	char origin[600], msg[1200];
+
+	snprintf(origin, sizeof(origin), "%s %s", im->kind == IMPORT_SSM_PATH ? "--ssm-path"
+									       : "--secret-json",
+		 im->arg);
+	if (f->status) {
+		snprintf(msg, sizeof(msg), "%s: %s", origin, f->error);
+		import_fail(im, f->status, msg);
+		return 0;
+	}
+	if (im->kind == IMPORT_SECRET_JSON) {
+		struct json_import ji = {m, envp, origin};
+		if (jsonval_each_key(f->value, f->value_len, f->name, import_key, &ji, &e) < 0) {
+			if (e.status == SHIM_EX_INTERNAL)
+				return -1;
+			snprintf(msg, sizeof(msg), "%s: %s", origin, e.msg);
+			import_fail(im, e.status, msg);
+		}
+		return 0;
+	}
+	for (size_t i = 0; i < f->n_items; i++) {
+		const char *slash = strrchr(f->items[i].name, '/');
+		const char *name = slash ? slash + 1 : f->items[i].name;
+		if (!env_name_valid(name)) {
+			log_warn("%s: parameter %s is not a variable name, skipped", origin,
+				 f->items[i].name);
+			continue;
+		}
+		if (import_var(m, envp, name, f->items[i].value, origin) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int worst_of(const struct mapping *m)
+{
+	int worst = 0;
+
+	for (size_t i = 0; i < m->n; i++)
+		worst = shim_status_worst(worst, m->vars[i].status);
+	for (size_t i = 0; i < m->n_imports; i++)
+		worst = shim_status_worst(worst, m->imports[i].status);
+	return worst;
+}
+
+int resolve_mapping(struct mapping *m, const struct shim_opts *o, char **envp,
+		    resolve_backend_fn backend, struct resolve_stats *st, struct shim_err *err)
+{
+	struct plan p = {0};
+	size_t *var_fetch = calloc(m->n + 1, sizeof(size_t));
+	size_t *imp_fetch = calloc(m->n_imports + 1, sizeof(size_t));
+	size_t n_vars = m->n; /* imports append: only the mapped ones have fetches */
+	long long t0 = mono_ms();
+	int rc = -1;
+
+	if (!var_fetch || !imp_fetch) {
+		shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (build_plan(&p, m, var_fetch, imp_fetch, err) < 0)
+		goto out;
+	if (p.n && backend(&p, o, envp, st, err) < 0)
+		goto out;
+	for (size_t i = 0; i < n_vars; i++)
+		if (var_fetch[i] != NO_FETCH)
+			render_var(&m->vars[i], &p.f[var_fetch[i]]);
+	for (size_t i = 0; i < m->n_imports; i++)
+		if (run_import(m, envp, &m->imports[i], &p.f[imp_fetch[i]]) < 0) {
+			shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+			goto out;
+		}
+	st->elapsed_ms = mono_ms() - t0;
+	rc = worst_of(m);
+out:
+	plan_free(&p);
+	free(var_fetch);
+	free(imp_fetch);
+	return rc;
+}
