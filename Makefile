@@ -58,11 +58,12 @@ $(BUILD)/covenant-shim-resolve: $(RES_OBJS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) -Itests/unit $(CFLAGS) -pie $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) -Itests/unit $(CFLAGS) -pie $(LDHARDEN) -o $@ \
+		$(filter %.c %.o,$^) $(PKG_LIBS)
 
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -pie -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(LDHARDEN) -o $@ $<
 
 unit: $(UNIT_TESTS)
 integration: all $(HELPERS)

@@ -219,12 +219,17 @@ static json_t *td_select(json_t *defs, const char *want, const char *path, struc
 	json_array_foreach(defs, i, c) {
 		const char *name = json_string_value(json_object_get(c, "name"));
 		json_t *ess = json_object_get(c, "essential");
-		if (!json_is_object(c) || !name)
-			return shim_err_set(err, SHIM_EX_DATA,
-					    "task definition %s: containerDefinitions[%zu] has no name",
-					    path, i), NULL;
-		if (want && strcmp(name, want) == 0)
+		if (!json_is_object(c) || !name) {
+			shim_err_set(err, SHIM_EX_DATA,
+				     "task definition %s: containerDefinitions[%zu] has no name", path,
+				     i);
+			buf_free(&names);
+			return NULL;
+		}
+		if (want && strcmp(name, want) == 0) {
+			buf_free(&names);
 			return c;
+		}
 		buf_printf(&names, "%s%s", i ? ", " : "", name);
 		if (json_array_size(json_object_get(c, "secrets")) > 0)
 			with_secrets = c, n_secrets++;

@@ -1,0 +1,187 @@
+/* The mapping: task definition shapes and container selection, the precedence of
+ * DESIGN.md 4.1, entryPoint/command, imports, and what bad input gets. */
+#include "mapping.h"
+#include "unit.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/test_mapping.XXXXXX";
+
+static const char *write_file(const char *name, const char *text)
+{
+	static char path[4][256];
+	static int next;
+	char *p = path[next++ % 4];
+	FILE *f;
+
+	snprintf(p, 256, "%s/%s", dir, name);
+	f = fopen(p, "w");
+	fputs(text, f);
+	fclose(f);
+	return p;
+}
+
+static int build(struct mapping *m, struct shim_err *e, char **env, const char *td,
+		 const char *container, const char *envfile)
+{
+	char *argv[] = {"covenant-shim", NULL};
+	struct shim_opts o;
+	int rc;
+
+	if (opts_parse(&o, 1, argv, (char *[]){NULL}, e) < 0)
+		return -2;
+	o.task_definition = td;
+	o.container = container;
+	if (envfile) {
+		o.env_files.v = malloc(sizeof(char *));
+		o.env_files.v[0] = strdup(envfile);
+		o.env_files.n = 1;
+	}
+	memset(e, 0, sizeof(*e));
+	rc = mapping_build(m, &o, env, e);
+	opts_free(&o);
+	return rc;
+}
+
+#define SM_ARN "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app"
+#define TD_ONE                                                                                    \
+	"{\"containerDefinitions\":[{\"name\":\"web\",\"entryPoint\":[\"/usr/local/bin/covenant-shim\"," \
+	"\"--grace\",\"20\",\"-g\",\"--\"],\"command\":[\"gunicorn\",\"app\"],"                      \
+	"\"environment\":[{\"name\":\"PORT\",\"value\":\"8000\"},{\"name\":\"KEEP\",\"value\":\"td\"}]," \
+	"\"secrets\":[{\"name\":\"KEY\",\"valueFrom\":\"" SM_ARN ":KEY::\"},"                    \
+	"{\"name\":\"CFG\",\"valueFrom\":\"/app/config/CFG\"},"                                     \
+	"{\"name\":\"DB\",\"valueFrom\":\"db-url\"},"                                               \
+	"{\"name\":\"PORT\",\"valueFrom\":\"/app/PORT\"}]}]}"
+
+static void test_task_definition_and_precedence(void)
+{
+	const char *td = write_file("td.json", TD_ONE);
+	const char *envf = write_file("x.env", "KEEP=file\nFROMFILE=" SM_ARN "\nexport LIT=a b\n");
+	char *env[] = {"PATH=/bin", "CFG=set-by-ecs", NULL};
+	struct mapping m;
+	struct shim_err e;
+	struct var *v;
+
+	CHECK_INT(build(&m, &e, env, td, NULL, envf), 0);
+	CHECK_STR(m.container, "web");
+	/* env file first (source 2), then environment (3), then secrets (4) */
+	CHECK_INT(m.n, 6);
+	CHECK_STR(m.vars[0].name, "KEEP");
+	CHECK_STR(m.vars[0].value, "file"); /* the env file wins over the task definition */
+	CHECK_INT(m.vars[0].source, VAR_ENV_FILE);
+	CHECK(strncmp(m.vars[0].origin, "env file ", 9) == 0 && strstr(m.vars[0].origin, "x.env:1"));
+	CHECK((v = mapping_find(&m, "FROMFILE")) && v->has_ref && v->ref.kind == REF_SECRET);
+	CHECK((v = mapping_find(&m, "LIT")) && strcmp(v->value, "a b") == 0);
+	CHECK((v = mapping_find(&m, "PORT")) && v->source == VAR_TASKDEF_ENV &&
+	      strcmp(v->value, "8000") == 0); /* the secrets entry for PORT is kept out */
+	CHECK((v = mapping_find(&m, "KEY")) && v->has_ref && strcmp(v->ref.json_key, "KEY") == 0);
+	CHECK(mapping_find(&m, "CFG") == NULL); /* set by the environment: never fetched */
+	CHECK((v = mapping_find(&m, "DB")) && v->ref.kind == REF_SECRET &&
+	      strcmp(v->ref.id, "db-url") == 0);
+	CHECK(m.command && strcmp(m.command[0], "gunicorn") == 0 && strcmp(m.command[1], "app") == 0 &&
+	      !m.command[2]);
+	mapping_free(&m);
+}
+
+static void test_environment_references(void)
+{
+	char *env[] = {"A=plain", "B=" SM_ARN ":K::", "C=arn:aws:ssm:us-east-1:123456789012:parameter/p",
+		       "D=arn:aws:ssm:us-east-1:12:parameter/bad", "E=arn:aws:s3:::bucket", NULL};
+	struct mapping m;
+	struct shim_err e;
+
+	CHECK_INT(build(&m, &e, env, NULL, NULL, NULL), 0);
+	CHECK_INT(m.n, 3);
+	CHECK(m.vars[0].source == VAR_ENV && m.vars[0].has_ref && !m.vars[0].status);
+	CHECK_STR(m.vars[1].ref.name, "p");
+	/* a mistyped ARN fails its variable, loudly, instead of reaching the app */
+	CHECK_STR(m.vars[2].name, "D");
+	CHECK_INT(m.vars[2].status, SHIM_EX_DATA);
+	CHECK(strstr(m.vars[2].error, "D: environment:") == m.vars[2].error);
+	mapping_free(&m);
+}
+
+static void test_container_selection(void)
+{
+	const char *two = write_file("two.json",
+		"{\"taskDefinition\":{\"containerDefinitions\":["
+		"{\"name\":\"app\",\"secrets\":[{\"name\":\"X\",\"valueFrom\":\"/x\"}]},"
+		"{\"name\":\"sidecar\",\"essential\":false}]}}");
+	const char *none = write_file("none.json",
+		"{\"containerDefinitions\":[{\"name\":\"a\"},{\"name\":\"b\"}]}");
+	struct mapping m;
+	struct shim_err e;
+
+	CHECK_INT(build(&m, &e, (char *[]){NULL}, two, NULL, NULL), 0); /* describe output */
+	CHECK_STR(m.container, "app");
+	CHECK(m.command == NULL);
+	mapping_free(&m);
+	CHECK_INT(build(&m, &e, (char *[]){NULL}, two, "sidecar", NULL), 0);
+	CHECK_STR(m.container, "sidecar");
+	CHECK_INT(m.n, 0);
+	mapping_free(&m);
+	CHECK_INT(build(&m, &e, (char *[]){NULL}, none, NULL, NULL), -1);
+	CHECK_INT(e.status, SHIM_EX_DATA);
+	CHECK(strstr(e.msg, "--container") && strstr(e.msg, "a, b"));
+	CHECK_INT(build(&m, &e, (char *[]){NULL}, none, "c", NULL), -1);
+	CHECK(strstr(e.msg, "no container c"));
+}
+
+static void expect_bad(const char *json, const char *needle)
+{
+	const char *td = write_file("bad.json", json);
+	struct mapping m;
+	struct shim_err e;
+
+	CHECK_INT(build(&m, &e, (char *[]){NULL}, td, NULL, NULL), -1);
+	CHECK_INT(e.status, SHIM_EX_DATA);
+	if (!strstr(e.msg, needle)) {
+		unit_cur_failed++;
+		fprintf(stderr, "\"%s\" lacks \"%s\"\n", e.msg, needle);
+	}
+}
+
+static void test_bad_task_definitions(void)
+{
+	struct mapping m;
+	struct shim_err e;
+
+	expect_bad("{\"containerDefinitions\":[", "bad.json:1:");
+	expect_bad("[]", "no containerDefinitions");
+	expect_bad("{\"containerDefinitions\":[]}", "no containerDefinitions");
+	expect_bad("{\"containerDefinitions\":[{\"image\":\"x\"}]}", "has no name");
+	expect_bad("{\"containerDefinitions\":[{\"name\":\"w\",\"secrets\":{}}]}",
+		   "secrets is not an array");
+	expect_bad("{\"containerDefinitions\":[{\"name\":\"w\",\"secrets\":[{\"name\":\"A\"}]}]}",
+		   "secrets[0]: needs string name and valueFrom");
+	expect_bad("{\"containerDefinitions\":[{\"name\":\"w\",\"environment\":[{\"name\":\"1A\","
+		   "\"value\":\"x\"}]}]}",
+		   "environment[0]: invalid variable name");
+	expect_bad("{\"containerDefinitions\":[{\"name\":\"w\",\"command\":[1]}]}",
+		   "command[0]: not a string");
+	CHECK_INT(build(&m, &e, (char *[]){NULL}, "/nonexistent/td.json", NULL, NULL), -1);
+	CHECK(e.status == SHIM_EX_DATA && strstr(e.msg, "/nonexistent/td.json"));
+	/* a reference that does not parse fails its variable only */
+	const char *td = write_file("ref.json", "{\"containerDefinitions\":[{\"name\":\"w\",\"secrets\":"
+						"[{\"name\":\"A\",\"valueFrom\":\"a:b\"}]}]}");
+	CHECK_INT(build(&m, &e, (char *[]){NULL}, td, NULL, NULL), 0);
+	CHECK(m.n == 1 && m.vars[0].status == SHIM_EX_DATA);
+	mapping_free(&m);
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir))
+		return 1;
+	log_setup(LOG_WARN, LOG_TEXT);
+	RUN(test_task_definition_and_precedence);
+	RUN(test_environment_references);
+	RUN(test_container_selection);
+	RUN(test_bad_task_definitions);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return 1;
+	return unit_done("test_mapping");
+}
