@@ -11,10 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef SHIM_VERSION
-#define SHIM_VERSION "0.1.0"
-#endif
-
 extern char **environ;
 
 static char resolver_buf[PATH_MAX];

@@ -272,6 +272,11 @@ static int apply(struct shim_opts *o, const struct opt_def *d, const char *value
 			return shim_err_set(err, SHIM_EX_USAGE, "%s: empty value", src);
 		if (add_items(l, value, from_env && d->id != O_ENV_FILE) < 0)
 			return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+		for (size_t i = 0; d->id == O_SSM_PATH && i < l->n; i++)
+			if (l->v[i][0] != '/')
+				return shim_err_set(err, SHIM_EX_USAGE,
+						    "%s: \"%s\" is not a path (paths start with /)",
+						    src, l->v[i]);
 		return 0;
 	}
 	case O_CHECK: o->check = 1; return 0;

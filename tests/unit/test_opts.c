@@ -206,6 +206,9 @@ static void test_bad_input(void)
 	expect_usage(no_env, "--log-format: unknown log format", "--log-format", "x", NULL);
 	expect_usage(no_env, "-t: empty value", "-t", "", NULL);
 	expect_usage(no_env, "exclude", "--check", "--iam-policy", NULL);
+	expect_usage(no_env, "--ssm-path: \"a/b\" is not a path", "--ssm-path", "a/b", NULL);
+	char *e0[] = {"COVENANT_SHIM_SSM_PATHS=/ok,bad", NULL};
+	expect_usage(e0, "COVENANT_SHIM_SSM_PATHS: \"bad\"", NULL, NULL, NULL);
 	expect_usage(no_env, "exclude", "--profile", "p", "--store=s");
 	char *e1[] = {"COVENANT_SHIM_GROUP=perhaps", NULL};
 	expect_usage(e1, "COVENANT_SHIM_GROUP: \"perhaps\"", NULL, NULL, NULL);
