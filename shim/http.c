@@ -1,0 +1,623 @@
+/* The libcurl multi driver: waves of requests with standard-mode retries scheduled inside the
+ * same event loop, a deadline, a response body cap, verified TLS, and connections, TLS sessions
+ * and DNS answers shared across the waves of one run. */
+#include "http.h"
+
+#include "awserr.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+_Static_assert(HTTP_ERR_TIMEOUT == CURLE_OPERATION_TIMEDOUT, "HTTP_ERR_TIMEOUT");
+_Static_assert(HTTP_ERR_TOO_LARGE == CURLE_FILESIZE_EXCEEDED, "HTTP_ERR_TOO_LARGE");
+
+#define DEFAULT_CONNECT_MS 5000L
+#define DEFAULT_REQUEST_MS 15000L
+#define DEFAULT_MAX_BODY   ((size_t)1 << 20)
+#define MAX_IDLE_CONNS     64L
+#define MAX_POLL_MS        1000L
+
+struct http_client {
+	CURLM *multi;
+	CURLSH *share;
+	struct http_opts o; /* defaults filled in; o.ca_bundle points at ca_bundle */
+	char *ca_bundle;
+	struct awserr_quota quota;
+};
+
+enum xfer_state { XFER_WAITING, XFER_RUNNING, XFER_DONE };
+
+/* One request's life inside http_run. */
+struct xfer {
+	struct http_client *c;
+	struct http_req *req;
+	CURL *easy;
+	struct curl_slist *hdrs;
+	enum xfer_state state;
+	long long start_at; /* earliest start of the next attempt, when XFER_WAITING */
+	int quota_taken;    /* retry-quota tokens the last retry took, refunded on a 2xx */
+	int capped;         /* this attempt's timeouts were shortened to meet the deadline */
+	int too_big, oom;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+long long http_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static unsigned rand_getrandom(void)
+{
+	unsigned v = 0;
+	struct timespec ts;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v))
+		return v;
+	/* Jitter only spreads retries out; the clock will do when the pool is not ready. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned)ts.tv_nsec * 2654435761u;
+}
+
+static int global_init(void)
+{
+	static int ready;
+
+	if (!ready && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
+		ready = 1;
+	return ready ? 0 : -1;
+}
+
+static void opts_fill(struct http_opts *o)
+{
+	if (o->connect_timeout_ms <= 0)
+		o->connect_timeout_ms = DEFAULT_CONNECT_MS;
+	if (o->request_timeout_ms <= 0)
+		o->request_timeout_ms = DEFAULT_REQUEST_MS;
+	if (o->max_attempts <= 0)
+		o->max_attempts = AWSERR_MAX_ATTEMPTS;
+	if (o->max_body == 0)
+		o->max_body = DEFAULT_MAX_BODY;
+	if (!o->rand_u32)
+		o->rand_u32 = rand_getrandom;
+}
+
+int http_client_new(struct http_client **out, const struct http_opts *o, struct shim_err *err)
+{
+	static const struct http_opts defaults;
+	struct http_client *c;
+
+	if (!o)
+		o = &defaults;
+	if (o->ca_bundle && access(o->ca_bundle, R_OK) != 0)
+		return shim_err_set(err, SHIM_EX_DATA, "CA bundle %s: %s", o->ca_bundle,
+		                    strerror(errno));
+	if (global_init() < 0)
+		return shim_err_set(err, SHIM_EX_INTERNAL, "libcurl: global initialisation failed");
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+	c->o = *o;
+	opts_fill(&c->o);
+	if (o->ca_bundle && !(c->ca_bundle = strdup(o->ca_bundle)))
+		goto fail;
+	c->o.ca_bundle = c->ca_bundle;
+	awserr_quota_init(&c->quota);
+	c->multi = curl_multi_init();
+	c->share = curl_share_init();
+	if (!c->multi || !c->share)
+		goto fail;
+	/* One run is single-threaded: the share needs no lock callbacks. */
+	if (curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+	    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) !=
+	            CURLSHE_OK ||
+	    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+	    curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, MAX_IDLE_CONNS) != CURLM_OK)
+		goto fail;
+	*out = c;
+	return 0;
+fail:
+	http_client_free(c);
+	return shim_err_set(err, SHIM_EX_INTERNAL, "libcurl: cannot set up the HTTP client");
+}
+
+void http_client_free(struct http_client *c)
+{
+	if (!c)
+		return;
+	if (c->multi)
+		curl_multi_cleanup(c->multi);
+	if (c->share)
+		curl_share_cleanup(c->share);
+	free(c->ca_bundle);
+	free(c);
+}
+
+/* Forget the outcome of an attempt, keeping the attempt count and the deadline flag. */
+static void req_clear_outcome(struct http_req *r)
+{
+	buf_free(&r->resp);
+	free(r->error_type);
+	free(r->request_id);
+	r->error_type = r->request_id = NULL;
+	r->status = 0;
+	r->transport_error = 0;
+	r->errmsg[0] = '\0';
+}
+
+void http_req_reset(struct http_req *r)
+{
+	req_clear_outcome(r);
+	r->attempts = 0;
+	r->deadline_hit = 0;
+}
+
+/* Plain http is for addresses that never leave the host or the instance's link. */
+static int host_plain_ok(const char *host)
+{
+	static const char *const v4[] = {"169.254.170.2", "169.254.170.23", "169.254.169.254"};
+	static const char *const v6[] = {"::1", "fd00:ec2::23", "fd00:ec2::254"};
+	struct in_addr a4, b4;
+	struct in6_addr a6, b6;
+	char inner[INET6_ADDRSTRLEN];
+	size_t i, len = strlen(host);
+
+	if (strcasecmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1) {
+		if ((ntohl(a4.s_addr) >> 24) == 127)
+			return 1;
+		for (i = 0; i < sizeof(v4) / sizeof(v4[0]); i++)
+			if (inet_pton(AF_INET, v4[i], &b4) == 1 && a4.s_addr == b4.s_addr)
+				return 1;
+		return 0;
+	}
+	/* libcurl's URL API gives IPv6 hosts in brackets, the zone id apart. */
+	if (len < 3 || len - 2 >= sizeof(inner) || host[0] != '[' || host[len - 1] != ']')
+		return 0;
+	memcpy(inner, host + 1, len - 2);
+	inner[len - 2] = '\0';
+	if (inet_pton(AF_INET6, inner, &a6) != 1)
+		return 0;
+	for (i = 0; i < sizeof(v6) / sizeof(v6[0]); i++)
+		if (inet_pton(AF_INET6, v6[i], &b6) == 1 && memcmp(&a6, &b6, sizeof(a6)) == 0)
+			return 1;
+	return 0;
+}
+
+int http_url_check(const char *url, struct shim_err *err)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	int rc = -1;
+
+	if (!u)
+		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+	/* The URL itself is not echoed: it could carry user:password. */
+	if (!url || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		shim_err_set(err, SHIM_EX_DATA, "not a valid http(s) URL");
+		goto out;
+	}
+	if (strcasecmp(scheme, "https") == 0 ||
+	    (strcasecmp(scheme, "http") == 0 && host_plain_ok(host)))
+		rc = 0;
+	else if (strcasecmp(scheme, "http") == 0)
+		shim_err_set(err, SHIM_EX_DATA,
+		             "refusing plain http to %.100s: https is required except for "
+		             "loopback, the ECS/EKS credential endpoints and IMDS",
+		             host);
+	else
+		shim_err_set(err, SHIM_EX_DATA, "unsupported URL scheme %.20s (http or https only)",
+		             scheme);
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+/* Take "Name: value" into *dst when the line is that header; -1 on out of memory. */
+static int header_take(const char *p, size_t len, const char *name, char **dst)
+{
+	size_t nl = strlen(name);
+	char *v;
+
+	if (len <= nl || p[nl] != ':' || strncasecmp(p, name, nl) != 0)
+		return 0;
+	p += nl + 1;
+	len -= nl + 1;
+	while (len && (*p == ' ' || *p == '\t')) {
+		p++;
+		len--;
+	}
+	while (len && (p[len - 1] == '\r' || p[len - 1] == '\n' || p[len - 1] == ' '))
+		len--;
+	v = strndup(p, len);
+	if (!v)
+		return -1;
+	free(*dst);
+	*dst = v;
+	return 0;
+}
+
+static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct xfer *x = ud;
+	struct http_req *r = x->req;
+	size_t len = size * nmemb;
+
+	/* A new status line (after a 1xx or a proxy's CONNECT answer) starts a new header set. */
+	if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+		free(r->error_type);
+		free(r->request_id);
+		r->error_type = r->request_id = NULL;
+		return len;
+	}
+	if (header_take(p, len, "x-amzn-errortype", &r->error_type) < 0 ||
+	    header_take(p, len, "x-amzn-requestid", &r->request_id) < 0 ||
+	    header_take(p, len, "x-amz-request-id", &r->request_id) < 0) {
+		x->oom = 1;
+		return 0;
+	}
+	return len;
+}
+
+static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct xfer *x = ud;
+	struct buf *b = &x->req->resp;
+	size_t len = size * nmemb;
+
+	if (len > x->c->o.max_body - b->len) {
+		x->too_big = 1;
+		return 0;
+	}
+	buf_put(b, p, len);
+	if (buf_oom(b)) {
+		x->oom = 1;
+		return 0;
+	}
+	return len;
+}
+
+static int xfer_headers(struct xfer *x)
+{
+	const char *const *h;
+	struct curl_slist *l;
+
+	for (h = x->req->headers; h && *h; h++) {
+		if (!(l = curl_slist_append(x->hdrs, *h)))
+			return -1;
+		x->hdrs = l;
+	}
+	/* No "Expect: 100-continue" round trip for larger bodies. */
+	if (!(l = curl_slist_append(x->hdrs, "Expect:")))
+		return -1;
+	x->hdrs = l;
+	return 0;
+}
+
+static int xfer_method(CURL *e, const struct http_req *r)
+{
+	const char *m = r->method ? r->method : "GET";
+	int bad = 0;
+
+	if (strcmp(m, "GET") == 0)
+		return curl_easy_setopt(e, CURLOPT_HTTPGET, 1L) != CURLE_OK;
+	if (strcmp(m, "HEAD") == 0)
+		return curl_easy_setopt(e, CURLOPT_NOBODY, 1L) != CURLE_OK;
+	/* Anything else sends a body, maybe empty (Content-Length: 0), the same on each attempt. */
+	bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body ? r->body : "") != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+	                        (curl_off_t)(r->body ? r->body_len : 0)) != CURLE_OK;
+	if (strcmp(m, "POST") != 0)
+		bad |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m) != CURLE_OK;
+	return bad;
+}
+
+static int xfer_setup(struct xfer *x)
+{
+	const struct http_opts *o = &x->c->o;
+	CURL *e;
+	int bad = 0;
+
+	if (!(x->easy = e = curl_easy_init()) || xfer_headers(x) < 0)
+		return -1;
+	bad |= curl_easy_setopt(e, CURLOPT_URL, x->req->url) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)x) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_SHARE, x->c->share) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK;
+	if (o->ca_bundle)
+		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_bundle) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_HEADERDATA, (void *)x) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, (void *)x) != CURLE_OK;
+	/* Refuses an announced Content-Length over the cap before any byte of it arrives. */
+	bad |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_body) != CURLE_OK;
+	bad |= xfer_method(e, x->req);
+	return bad ? -1 : 0;
+}
+
+static void xfer_free(struct http_client *c, struct xfer *x)
+{
+	struct curl_slist *l;
+
+	if (x->state == XFER_RUNNING)
+		curl_multi_remove_handle(c->multi, x->easy);
+	if (x->easy)
+		curl_easy_cleanup(x->easy);
+	/* Headers carry the signature and maybe a session token. */
+	for (l = x->hdrs; l; l = l->next)
+		shim_wipe(l->data, strlen(l->data));
+	curl_slist_free_all(x->hdrs);
+}
+
+/* The deadline passed before an attempt could start: keep the last outcome, if any. */
+static void xfer_expire(struct xfer *x)
+{
+	struct http_req *r = x->req;
+
+	if (r->attempts == 0) {
+		r->transport_error = CURLE_OPERATION_TIMEDOUT;
+		snprintf(r->errmsg, sizeof(r->errmsg),
+		         "deadline reached before the request was sent");
+	}
+	r->deadline_hit = 1;
+	x->state = XFER_DONE;
+}
+
+static int xfer_start(struct http_client *c, struct xfer *x, long long now, long long deadline)
+{
+	long total = c->o.request_timeout_ms, conn = c->o.connect_timeout_ms;
+
+	x->capped = 0;
+	if (deadline) {
+		long long left = deadline - now;
+
+		if (left <= 0) {
+			xfer_expire(x);
+			return 0;
+		}
+		if (left < total) {
+			total = (long)left;
+			x->capped = 1;
+		}
+		if (left < conn)
+			conn = (long)left;
+	}
+	req_clear_outcome(x->req);
+	x->too_big = x->oom = 0;
+	x->errbuf[0] = '\0';
+	if (curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, total) != CURLE_OK ||
+	    curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, conn) != CURLE_OK ||
+	    curl_multi_add_handle(c->multi, x->easy) != CURLM_OK)
+		return -1;
+	x->req->attempts++;
+	x->state = XFER_RUNNING;
+	return 0;
+}
+
+static int transport_retryable(CURLcode res)
+{
+	switch (res) {
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void copy_sanitized(char *dst, size_t n, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < n; i++)
+		dst[i] = ((unsigned char)src[i] < 0x20 || src[i] == 0x7f) ? ' ' : src[i];
+	while (i > 0 && dst[i - 1] == ' ')
+		i--;
+	dst[i] = '\0';
+}
+
+static void record_transport_error(struct xfer *x, CURLcode res)
+{
+	struct http_req *r = x->req;
+	size_t max = x->c->o.max_body;
+
+	req_clear_outcome(r);
+	if (x->too_big || res == CURLE_FILESIZE_EXCEEDED) {
+		r->transport_error = CURLE_FILESIZE_EXCEEDED;
+		if (max % ((size_t)1 << 20) == 0)
+			snprintf(r->errmsg, sizeof(r->errmsg), "response body larger than %zu MiB",
+			         max >> 20);
+		else
+			snprintf(r->errmsg, sizeof(r->errmsg),
+			         "response body larger than %zu bytes", max);
+		return;
+	}
+	if (x->oom) {
+		r->transport_error = CURLE_OUT_OF_MEMORY;
+		snprintf(r->errmsg, sizeof(r->errmsg), "out of memory reading the response");
+		return;
+	}
+	r->transport_error = (int)res;
+	/* libcurl's error texts name hosts, ports and counts, never payload bytes. */
+	copy_sanitized(r->errmsg, sizeof(r->errmsg),
+	               x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
+	if (res == CURLE_OPERATION_TIMEDOUT && x->capped) {
+		size_t l = strlen(r->errmsg);
+
+		snprintf(r->errmsg + l, sizeof(r->errmsg) - l, " (deadline reached)");
+	}
+}
+
+static enum awserr_class response_class(const struct http_req *r)
+{
+	struct awserr e;
+
+	awserr_parse(&e, r->status, r->error_type, r->resp.ptr, r->resp.len);
+	return e.cls;
+}
+
+/* An attempt ended: record it, then either finish the request or schedule its retry. */
+static void xfer_finish(struct http_client *c, struct xfer *x, CURLcode res, long long now,
+                        long long deadline)
+{
+	struct http_req *r = x->req;
+	int timed_out = res == CURLE_OPERATION_TIMEDOUT;
+	enum awserr_class cls;
+	long delay;
+
+	curl_multi_remove_handle(c->multi, x->easy);
+	x->state = XFER_DONE;
+	if (res == CURLE_OK && !x->oom && !x->too_big) {
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->status);
+		if (r->status >= 200 && r->status < 300) {
+			awserr_quota_release(&c->quota, x->quota_taken);
+			return;
+		}
+		cls = response_class(r);
+	} else {
+		record_transport_error(x, res);
+		cls = transport_retryable(res) && !x->oom && !x->too_big ? AWSERR_TRANSIENT
+		                                                         : AWSERR_OTHER;
+		if (timed_out && x->capped) {
+			r->deadline_hit = 1;
+			return;
+		}
+	}
+	if (!awserr_should_retry(cls, r->attempts, c->o.max_attempts))
+		return;
+	delay = awserr_backoff_ms(r->attempts, (double)c->o.rand_u32() / 4294967296.0);
+	if (deadline && now + delay >= deadline) {
+		r->deadline_hit = 1;
+		return;
+	}
+	x->quota_taken = awserr_quota_acquire(&c->quota, timed_out);
+	if (!x->quota_taken)
+		return;
+	x->start_at = now + delay;
+	x->state = XFER_WAITING;
+}
+
+/* Start due attempts; return how long the loop may sleep before the next one is due. */
+static long start_due(struct http_client *c, struct xfer *xs, size_t n, long long deadline,
+                      int *pending)
+{
+	long long now = http_now_ms();
+	long wait = MAX_POLL_MS;
+	size_t i;
+
+	*pending = 0;
+	for (i = 0; i < n; i++) {
+		struct xfer *x = &xs[i];
+
+		if (x->state == XFER_WAITING && x->start_at <= now &&
+		    xfer_start(c, x, now, deadline) < 0)
+			return -1;
+		if (x->state == XFER_WAITING && x->start_at - now < wait)
+			wait = (long)(x->start_at - now);
+		if (x->state != XFER_DONE)
+			*pending = 1;
+	}
+	return wait;
+}
+
+static int run_loop(struct http_client *c, struct xfer *xs, size_t n, long long deadline,
+                    struct shim_err *err)
+{
+	for (;;) {
+		int running, pending, left;
+		long wait = start_due(c, xs, n, deadline, &pending);
+		CURLMsg *m;
+
+		if (wait < 0)
+			return shim_err_set(err, SHIM_EX_INTERNAL,
+			                    "libcurl: cannot start a request");
+		if (!pending)
+			return 0;
+		if (curl_multi_perform(c->multi, &running) != CURLM_OK)
+			return shim_err_set(err, SHIM_EX_INTERNAL, "libcurl: multi perform failed");
+		while ((m = curl_multi_info_read(c->multi, &left))) {
+			CURL *e = m->easy_handle;
+			CURLcode res = m->data.result;
+			char *priv = NULL;
+
+			/* m dies with the handle's removal: copy it out first. */
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(e, CURLINFO_PRIVATE, &priv);
+			xfer_finish(c, (struct xfer *)(void *)priv, res, http_now_ms(), deadline);
+			wait = 0;
+		}
+		if (wait && curl_multi_poll(c->multi, NULL, 0, (int)wait, NULL) != CURLM_OK)
+			return shim_err_set(err, SHIM_EX_INTERNAL, "libcurl: multi poll failed");
+	}
+}
+
+int http_run(struct http_client *c, struct http_req **reqs, size_t n, long long deadline_ms,
+             struct shim_err *err)
+{
+	struct xfer *xs;
+	size_t i;
+	int rc = -1;
+
+	for (i = 0; i < n; i++)
+		if (http_url_check(reqs[i]->url, err) < 0)
+			return -1;
+	if (n == 0)
+		return 0;
+	xs = calloc(n, sizeof(*xs));
+	if (!xs)
+		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+	for (i = 0; i < n; i++) {
+		xs[i].c = c;
+		xs[i].req = reqs[i];
+		xs[i].state = XFER_WAITING;
+		http_req_reset(reqs[i]);
+	}
+	for (i = 0; i < n; i++)
+		if (xfer_setup(&xs[i]) < 0) {
+			shim_err_set(err, SHIM_EX_INTERNAL, "libcurl: cannot set up a request");
+			goto out;
+		}
+	rc = run_loop(c, xs, n, deadline_ms, err);
+out:
+	for (i = 0; i < n; i++)
+		xfer_free(c, &xs[i]);
+	free(xs);
+	return rc;
+}
