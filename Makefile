@@ -77,6 +77,23 @@ asan:
 	$(MAKE) BUILD=build/asan SUP_LINK=-pie OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
 
+# libFuzzer targets: every parser, each run FUZZ_SECONDS against a corpus kept in build/.
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+	@mkdir -p $(@D)
+	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Iinclude -D_GNU_SOURCE $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+
+fuzz: $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p build/fuzz/corpus/$${t##*/}; \
+		echo "fuzz: $${t##*/} for $(FUZZ_SECONDS)s"; \
+		$$t -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus/$${t##*/} \
+			>build/fuzz/$${t##*/}.log 2>&1 || { tail -n 40 build/fuzz/$${t##*/}.log; exit 1; }; \
+		tail -n 1 build/fuzz/$${t##*/}.log; \
+	done
+
 bench: all $(HELPERS)
 	BUILD=$(BUILD) bench/run
 
