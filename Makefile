@@ -40,7 +40,7 @@ ifneq ($(wildcard shim/resolve_main.c),)
 BINS += $(BUILD)/covenant-shim-resolve
 endif
 
-.PHONY: all check unit integration install asan fuzz bench clean format
+.PHONY: all check unit integration install asan valgrind fuzz bench clean format
 all: $(BINS)
 
 $(BUILD)/obj/%.o: shim/%.c
@@ -76,6 +76,14 @@ check: all $(UNIT_TESTS) $(HELPERS)
 asan:
 	$(MAKE) BUILD=build/asan SUP_LINK=-pie OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
+
+# Every unit-test binary under valgrind: no invalid access, no definite leak.
+valgrind: $(UNIT_TESTS)
+	@for t in $(UNIT_TESTS); do \
+		valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+			--error-exitcode=1 $$t >/dev/null || { echo "valgrind: $$t failed"; exit 1; }; \
+		echo "valgrind: $${t##*/} clean"; \
+	done
 
 # libFuzzer targets: every parser, each run FUZZ_SECONDS against a corpus kept in build/.
 FUZZ_SECONDS ?= 20
