@@ -20,9 +20,7 @@ struct shim_opts {
 	const char *task_definition, *container, *profile, *store, *region, *audit;
 	struct strlist ssm_paths, secret_json, env_files;
 	int check, iam_policy, group, help, version, digest;
-	#define SHIM_VERSION "0.1.0"
-
-enum print_format print;
+	enum print_format print;
 	long grace_ms, stop_delay_ms, refresh_ms, timeout_ms;
 	unsigned char remap_exit[32]; /* bit N set: child status N becomes 0 */
 	int verbosity;

@@ -1,107 +1,296 @@
 /* Secrets Manager bodies. Requests are built with jansson; responses are checked member by
- * member, since a service that answers 200 with the wrong shape must not crash or mislead. */
+ * member, since a service (or a proxy, or an emulator) that answers 200 with the wrong shape
+ * must neither crash nor hand a wrong value on. Messages name members, never contents. */
 #include "sm.h"
 
 #include <jansson.h>
-#include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define SM_BATCH_MAX 20
+
+/* ---- requests ---- */
 
 static int put_chunk(const char *data, size_t len, void *out)
 {
 	buf_put(out, data, len);
+	return buf_oom(out) ? -1 : 0;
+}
+
+/* Appended through a callback: json_dumps' string would come from jansson's allocator and
+ * outlive the call; this way the bytes only ever live in the caller's buffer. Takes obj. */
+static int dump_into(struct buf *out, json_t *obj, const char *op, struct shim_err *err)
+{
+	int rc = json_dump_callback(obj, put_chunk, out, JSON_COMPACT);
+
+	json_decref(obj);
+	if (rc < 0 || buf_oom(out)) {
+		out->oom = 1;
+		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: out of memory", op);
+	}
 	return 0;
 }
 
-/* Appended through a callback: json_dumps' string would come from jansson's allocator,
- * which the resolver replaces with a wiping one. */
-static void dump_into(struct buf *out, json_t *obj)
+/* A JSON string for s, or NULL with err: text that is not UTF-8 can name nothing on AWS. */
+static json_t *new_string(const char *s, const char *op, const char *what, struct shim_err *err)
 {
-	if (!obj || json_dump_callback(obj, put_chunk, out, JSON_COMPACT) < 0)
-		out->oom = 1;
-	json_decref(obj);
+	json_t *j = s ? json_string(s) : NULL;
+
+	if (j)
+		return j;
+	if (s && (j = json_string_nocheck(s)) != NULL) {
+		json_decref(j);
+		shim_err_set(err, SHIM_EX_DATA, "%s: a %s is not valid UTF-8", op, what);
+	} else {
+		shim_err_set(err, SHIM_EX_INTERNAL, "%s: %s", op, s ? "out of memory" : "no id");
+	}
+	return NULL;
 }
 
-void sm_body_batch(struct buf *out, const char *const *ids, size_t n)
+/* Set key of o to s when s is not NULL; -1 with err on failure, the caller frees o. */
+static int set_opt(json_t *o, const char *key, const char *s, const char *op, struct shim_err *err)
 {
-	json_t *list = json_array();
+	json_t *j;
 
-	for (size_t i = 0; list && i < n; i++)
-		json_array_append_new(list, json_string(ids[i]));
-	dump_into(out, json_pack("{s:o}", "SecretIdList", list));
-}
-
-void sm_body_get(struct buf *out, const char *id, const char *stage, const char *version_id)
-{
-	json_t *o = json_pack("{s:s}", "SecretId", id);
-
-	if (o && stage)
-		json_object_set_new(o, "VersionStage", json_string(stage));
-	if (o && version_id)
-		json_object_set_new(o, "VersionId", json_string(version_id));
-	dump_into(out, o);
-}
-
-static char *dup_str(json_t *v)
-{
-	return json_is_string(v) ? strndup(json_string_value(v), json_string_length(v)) : NULL;
-}
-
-/* Standard base64 with padding, as the JSON protocol sends blobs. */
-static int decode_b64(unsigned char **out, size_t *len, const char *s, size_t n)
-{
-	unsigned char *p;
-	int got;
-
-	if (n % 4 != 0 || n > 4u << 20)
+	if (!s)
+		return 0;
+	if (!(j = new_string(s, op, key, err)))
 		return -1;
-	if (!(p = malloc(n / 4 * 3 + 1)))
-		return -1;
-	got = EVP_DecodeBlock(p, (const unsigned char *)s, (int)n);
-	if (got < 0) {
-		free(p);
+	if (json_object_set_new(o, key, j) < 0)
+		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: out of memory", op);
+	return 0;
+}
+
+int sm_body_batch(struct buf *out, const char *const *ids, size_t n, struct shim_err *err)
+{
+	const char *op = "BatchGetSecretValue";
+	json_t *list, *o, *s;
+
+	if (n < 1 || n > SM_BATCH_MAX)
+		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: %zu ids in one call (1 to %d)", op,
+		                    n, SM_BATCH_MAX);
+	if (!(o = json_object()) || !(list = json_array()) ||
+	    json_object_set_new(o, "SecretIdList", list) < 0) {
+		json_decref(o);
+		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: out of memory", op);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!(s = new_string(ids[i], op, "secret id", err))) {
+			json_decref(o);
+			return -1;
+		}
+		if (json_array_append_new(list, s) < 0) {
+			json_decref(o);
+			return shim_err_set(err, SHIM_EX_INTERNAL, "%s: out of memory", op);
+		}
+	}
+	return dump_into(out, o, op, err);
+}
+
+int sm_body_get(struct buf *out, const char *id, const char *stage, const char *version_id,
+                struct shim_err *err)
+{
+	const char *op = "GetSecretValue";
+	json_t *o = json_object();
+
+	if (!o)
+		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: out of memory", op);
+	if (!id) {
+		json_decref(o);
+		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: no id", op);
+	}
+	/* Members in the order the API documents them, so bodies are stable for tests. */
+	if (set_opt(o, "SecretId", id, op, err) < 0 ||
+	    set_opt(o, "VersionId", version_id, op, err) < 0 ||
+	    set_opt(o, "VersionStage", stage, op, err) < 0) {
+		json_decref(o);
 		return -1;
 	}
-	if (n && s[n - 1] == '=')
-		got--;
-	if (n > 1 && s[n - 2] == '=')
-		got--;
-	*out = p;
-	*len = (size_t)got;
-	return 0;
+	return dump_into(out, o, op, err);
 }
 
-/* One SecretValue object into out; -1 with the name of the bad member in *what. */
-static int parse_value(struct sm_value *out, json_t *o, const char **what)
+/* ---- response parsing ---- */
+
+/* Where a member is: the operation and a prefix such as "SecretValues[3].". */
+struct where {
+	const char *op;
+	char at[40];
+	struct shim_err *err;
+};
+
+static int malformed(struct where *w, const char *member, const char *what)
 {
-	json_t *str = json_object_get(o, "SecretString"), *bin = json_object_get(o, "SecretBinary");
-	json_t *arn = json_object_get(o, "ARN"), *name = json_object_get(o, "Name");
+	return shim_err_set(w->err, SHIM_EX_UNAVAILABLE, "%s: response member %s%s %s", w->op,
+	                    w->at, member, what);
+}
 
-	memset(out, 0, sizeof(*out));
-	if (!json_is_object(o))
-		return *what = "a secret value is not an object", -1;
-	if ((arn && !json_is_string(arn)) || (name && !json_is_string(name)) || (!arn && !name))
-		return *what = "ARN or Name is missing or not a string", -1;
-	if ((str && !json_is_string(str)) || (bin && !json_is_string(bin)) || (!str && !bin))
-		return *what = "SecretString or SecretBinary is missing or not a string", -1;
-	out->arn = dup_str(arn);
-	out->name = dup_str(name);
-	if (str)
-		out->string = dup_str(str);
-	else if (decode_b64(&out->binary, &out->binary_len, json_string_value(bin),
-			    json_string_length(bin)) < 0)
-		return *what = "SecretBinary is not base64", -1;
+static int no_memory(struct where *w)
+{
+	return shim_err_set(w->err, SHIM_EX_INTERNAL, "%s: out of memory", w->op);
+}
+
+/* Member key of o as a malloc'd copy in *out (NULL when absent or null, or -1 when required).
+ * nul_ok: the member is a value (kept whole, length in *len); other members may not hold a
+ * NUL, which would make a name compare equal to a shorter one. */
+static int get_string(struct where *w, json_t *o, const char *key, int required, int nul_ok,
+                      char **out, size_t *len)
+{
+	json_t *j = json_object_get(o, key);
+	size_t n;
+
+	*out = NULL;
+	if (!j || json_is_null(j))
+		return required ? malformed(w, key, "is missing") : 0;
+	if (!json_is_string(j))
+		return malformed(w, key, "is not a string");
+	n = json_string_length(j);
+	if (!nul_ok && memchr(json_string_value(j), '\0', n))
+		return malformed(w, key, "contains a NUL byte");
+	if (!(*out = malloc(n + 1)))
+		return no_memory(w);
+	memcpy(*out, json_string_value(j), n);
+	(*out)[n] = '\0';
+	if (len)
+		*len = n;
 	return 0;
 }
 
-static json_t *load(const char *body, size_t len, const char *op, struct shim_err *err)
+static int b64_digit(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Standard base64 as the JSON protocol sends blobs: groups of 4, '=' only as the last one or
+ * two characters, unused bits zero. The result is NUL-terminated for convenience. */
+static int b64_decode(unsigned char *dst, size_t *dst_len, const char *s, size_t n)
+{
+	size_t pad = 0, o = 0;
+	unsigned long v = 0;
+
+	if (n % 4)
+		return -1;
+	if (n && s[n - 1] == '=')
+		pad = n > 1 && s[n - 2] == '=' ? 2 : 1;
+	for (size_t i = 0; i < n; i++) {
+		int d = i >= n - pad ? 0 : b64_digit((unsigned char)s[i]);
+		if (d < 0)
+			return -1;
+		v = v << 6 | (unsigned long)d;
+		if (i % 4 == 3) {
+			dst[o++] = (unsigned char)(v >> 16);
+			dst[o++] = (unsigned char)(v >> 8);
+			dst[o++] = (unsigned char)v;
+			v = 0;
+		}
+	}
+	/* The last group's unused bits are zero when the sender was a real encoder. */
+	if ((pad == 1 && dst[o - 1]) || (pad == 2 && (dst[o - 1] || dst[o - 2])))
+		return -1;
+	o -= pad;
+	dst[o] = '\0';
+	*dst_len = o;
+	return 0;
+}
+
+static int malformed_object(struct where *w, const char *what)
+{
+	size_t n = strlen(w->at);
+
+	if (!n)
+		return shim_err_set(w->err, SHIM_EX_UNAVAILABLE, "%s: the response %s", w->op,
+		                    what);
+	return shim_err_set(w->err, SHIM_EX_UNAVAILABLE, "%s: response member %.*s %s", w->op,
+	                    (int)(n - 1), w->at, what);
+}
+
+static int decode_binary(struct where *w, json_t *bin, struct sm_value *v)
+{
+	size_t n = json_string_length(bin), cap = n / 4 * 3 + 1;
+
+	if (!(v->binary = malloc(cap)))
+		return no_memory(w);
+	if (b64_decode(v->binary, &v->binary_len, json_string_value(bin), n) == 0)
+		return 0;
+	shim_wipe(v->binary, cap);
+	free(v->binary);
+	v->binary = NULL;
+	return malformed(w, "SecretBinary", "is not valid base64");
+}
+
+static int get_stages(struct where *w, json_t *o, struct sm_value *v)
+{
+	json_t *a = json_object_get(o, "VersionStages"), *s;
+	size_t i;
+
+	if (!a || json_is_null(a))
+		return 0;
+	if (!json_is_array(a))
+		return malformed(w, "VersionStages", "is not an array");
+	if (!(v->stages = calloc(json_array_size(a) + 1, sizeof(*v->stages))))
+		return no_memory(w);
+	for (i = 0; i < json_array_size(a); i++) {
+		s = json_array_get(a, i);
+		if (!json_is_string(s) || memchr(json_string_value(s), '\0', json_string_length(s)))
+			return malformed(w, "VersionStages", "holds something other than a label");
+		if (!(v->stages[i] = strdup(json_string_value(s))))
+			return no_memory(w);
+		v->n_stages = i + 1;
+	}
+	return 0;
+}
+
+/* One secret value object into *v, which the caller clears whatever the result. */
+static int parse_value(struct where *w, json_t *o, struct sm_value *v)
+{
+	json_t *bin = json_object_get(o, "SecretBinary");
+
+	memset(v, 0, sizeof(*v));
+	if (!json_is_object(o))
+		return malformed_object(w, "is not an object");
+	if (get_string(w, o, "ARN", 0, 0, &v->arn, NULL) < 0 ||
+	    get_string(w, o, "Name", 0, 0, &v->name, NULL) < 0 ||
+	    get_string(w, o, "VersionId", 0, 0, &v->version_id, NULL) < 0 ||
+	    get_stages(w, o, v) < 0)
+		return -1;
+	if (!v->arn && !v->name)
+		return malformed_object(w, "has neither ARN nor Name");
+	if (get_string(w, o, "SecretString", 0, 1, &v->string, &v->string_len) < 0)
+		return -1;
+	if (bin && !json_is_null(bin) && !json_is_string(bin))
+		return malformed(w, "SecretBinary", "is not a string");
+	if (v->string)
+		return 0; /* as ECS: SecretString wins when a service sends both */
+	if (!bin || json_is_null(bin))
+		return malformed_object(w, "has neither SecretString nor SecretBinary");
+	return decode_binary(w, bin, v);
+}
+
+/* The body as a JSON object. jansson's error text is never shown: it quotes the input. */
+static json_t *load(struct where *w, const char *body, size_t len)
 {
 	json_error_t jerr;
-	json_t *root = json_loadb(body, len, 0, &jerr);
+	json_t *root = json_loadb(body, len,
+	                          JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
 
+	if (!root) {
+		if (json_error_code(&jerr) == json_error_out_of_memory)
+			no_memory(w);
+		else
+			shim_err_set(w->err, SHIM_EX_UNAVAILABLE,
+			             "%s: the response is not valid JSON", w->op);
+		return NULL;
+	}
 	if (!json_is_object(root)) {
 		json_decref(root);
-		shim_err_set(err, SHIM_EX_UNAVAILABLE, "%s: the response is not a JSON object", op);
+		shim_err_set(w->err, SHIM_EX_UNAVAILABLE, "%s: the response is not a JSON object",
+		             w->op);
 		return NULL;
 	}
 	return root;
@@ -109,115 +298,183 @@ static json_t *load(const char *body, size_t len, const char *op, struct shim_er
 
 int sm_parse_get(struct sm_value *out, const char *body, size_t len, struct shim_err *err)
 {
-	json_t *root = load(body, len, "GetSecretValue", err);
-	const char *what = NULL;
+	struct where w = {.op = "GetSecretValue", .err = err};
+	json_t *root = load(&w, body, len);
 	struct sm_value v;
-	int rc = -1;
+	int rc;
 
 	if (!root)
 		return -1;
-	if (parse_value(&v, root, &what) < 0) {
+	rc = parse_value(&w, root, &v);
+	json_decref(root); /* at once: the parsed tree holds the secret too */
+	if (rc < 0) {
 		sm_value_clear(&v);
-		shim_err_set(err, SHIM_EX_UNAVAILABLE, "GetSecretValue: %s", what);
-	} else {
-		*out = v;
-		rc = 0;
+		return -1;
 	}
-	json_decref(root);
-	return rc;
+	*out = v;
+	return 0;
 }
 
-static int parse_errors(struct sm_batch *b, json_t *errs, const char **what)
+/* Messages are printed later; a service's text must not carry terminal escapes there. */
+static void make_printable(char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			s[i] = '?';
+}
+
+static int parse_error(struct where *w, json_t *e, struct sm_error *se)
+{
+	size_t n = 0;
+
+	if (!json_is_object(e))
+		return malformed_object(w, "is not an object");
+	if (get_string(w, e, "SecretId", 1, 0, &se->secret_id, NULL) < 0 ||
+	    get_string(w, e, "ErrorCode", 0, 0, &se->code, NULL) < 0 ||
+	    get_string(w, e, "Message", 0, 1, &se->message, &n) < 0)
+		return -1;
+	if (se->message)
+		make_printable(se->message, n);
+	if ((!se->code && !(se->code = strdup(""))) ||
+	    (!se->message && !(se->message = strdup(""))))
+		return no_memory(w);
+	return 0;
+}
+
+static int parse_errors(struct where *w, json_t *errs, struct sm_batch *b)
 {
 	json_t *e;
 	size_t i;
 
-	if (!errs)
+	if (!errs || json_is_null(errs))
 		return 0;
 	if (!json_is_array(errs))
-		return *what = "Errors is not an array", -1;
+		return malformed(w, "Errors", "is not an array");
 	if (!(b->errors = calloc(json_array_size(errs) + 1, sizeof(*b->errors))))
-		return *what = "out of memory", -1;
-	json_array_foreach(errs, i, e) {
-		struct sm_error *se = &b->errors[b->n_errors];
-		json_t *msg = json_object_get(e, "Message");
-		if (!json_is_string(json_object_get(e, "SecretId")) ||
-		    !json_is_string(json_object_get(e, "ErrorCode")) || (msg && !json_is_string(msg)))
-			return *what = "an Errors entry lacks a string SecretId or ErrorCode", -1;
-		se->secret_id = dup_str(json_object_get(e, "SecretId"));
-		se->code = dup_str(json_object_get(e, "ErrorCode"));
-		se->message = msg ? dup_str(msg) : strdup("");
-		b->n_errors++;
-		if (!se->secret_id || !se->code || !se->message)
-			return *what = "out of memory", -1;
+		return no_memory(w);
+	for (i = 0; i < json_array_size(errs); i++) {
+		e = json_array_get(errs, i);
+		b->n_errors = i + 1;
+		snprintf(w->at, sizeof(w->at), "Errors[%zu].", i);
+		if (parse_error(w, e, &b->errors[i]) < 0)
+			return -1;
 	}
+	w->at[0] = '\0';
+	return 0;
+}
+
+static int parse_values(struct where *w, json_t *vals, struct sm_batch *b)
+{
+	json_t *v;
+	size_t i;
+
+	if (!vals || json_is_null(vals))
+		return 0;
+	if (!json_is_array(vals))
+		return malformed(w, "SecretValues", "is not an array");
+	if (!(b->values = calloc(json_array_size(vals) + 1, sizeof(*b->values))))
+		return no_memory(w);
+	for (i = 0; i < json_array_size(vals); i++) {
+		v = json_array_get(vals, i);
+		b->n_values = i + 1;
+		snprintf(w->at, sizeof(w->at), "SecretValues[%zu].", i);
+		if (parse_value(w, v, &b->values[i]) < 0)
+			return -1;
+	}
+	w->at[0] = '\0';
 	return 0;
 }
 
 int sm_parse_batch(struct sm_batch *out, const char *body, size_t len, struct shim_err *err)
 {
-	json_t *root = load(body, len, "BatchGetSecretValue", err), *vals, *v;
+	struct where w = {.op = "BatchGetSecretValue", .err = err};
+	json_t *root = load(&w, body, len), *vals, *errs;
 	struct sm_batch b = {0};
-	const char *what = NULL;
-	size_t i;
+	int rc = -1;
 
 	if (!root)
 		return -1;
 	vals = json_object_get(root, "SecretValues");
-	if (vals && !json_is_array(vals)) {
-		what = "SecretValues is not an array";
-		goto fail;
-	}
-	if (!(b.values = calloc(json_array_size(vals) + 1, sizeof(*b.values)))) {
-		what = "out of memory";
-		goto fail;
-	}
-	json_array_foreach(vals, i, v) {
-		if (parse_value(&b.values[b.n_values++], v, &what) < 0)
-			goto fail;
-	}
-	if (parse_errors(&b, json_object_get(root, "Errors"), &what) < 0)
-		goto fail;
+	errs = json_object_get(root, "Errors");
+	/* Each requested id lands in one of the two lists, so a body with neither is no answer;
+	 * one alone is (a service may leave an empty list out). */
+	if ((!vals || json_is_null(vals)) && (!errs || json_is_null(errs)))
+		malformed(&w, "SecretValues", "is missing");
+	else if (parse_values(&w, vals, &b) == 0 && parse_errors(&w, errs, &b) == 0)
+		rc = 0;
 	json_decref(root);
+	if (rc < 0) {
+		sm_batch_clear(&b);
+		return -1;
+	}
 	*out = b;
 	return 0;
-fail:
-	json_decref(root);
-	sm_batch_clear(&b);
-	return shim_err_set(err, SHIM_EX_UNAVAILABLE, "BatchGetSecretValue: %s", what);
+}
+
+/* ---- matching ---- */
+
+/* full == base + "-" + six ASCII letters or digits (the suffix of every secret's ARN). */
+static int is_base_plus_suffix(const char *full, const char *base)
+{
+	size_t n = strlen(base), i;
+
+	if (strncmp(full, base, n) != 0 || full[n] != '-' || strlen(full + n + 1) != 6)
+		return 0;
+	for (i = n + 1; full[i]; i++) {
+		char c = full[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+			return 0;
+	}
+	return 1;
 }
 
 int sm_value_matches(const struct sm_value *v, const char *id)
 {
-	size_t n = strlen(id);
+	const char *tail;
 
-	if (strncmp(id, "arn:", 4) != 0)
-		return v->name && strcmp(v->name, id) == 0;
-	if (!v->arn)
+	if (!v || !id)
 		return 0;
-	if (strcmp(v->arn, id) == 0)
-		return 1;
-	/* A partial ARN: the returned one is it plus "-" and six characters. */
-	return strncmp(v->arn, id, n) == 0 && v->arn[n] == '-' && strlen(v->arn + n + 1) == 6;
+	if (strncmp(id, "arn:", 4) == 0) {
+		if (!v->arn)
+			return 0;
+		return strcmp(v->arn, id) == 0 ? 2 : is_base_plus_suffix(v->arn, id);
+	}
+	if (v->name)
+		return strcmp(v->name, id) == 0 ? 2 : 0;
+	/* No Name came back: the ARN ends in ":secret:" NAME "-" SUFFIX. */
+	tail = v->arn ? strstr(v->arn, ":secret:") : NULL;
+	return tail && is_base_plus_suffix(tail + 8, id);
+}
+
+/* ---- clearing ---- */
+
+static void free_wiped(void *p, size_t n)
+{
+	if (p) {
+		shim_wipe(p, n);
+		free(p);
+	}
 }
 
 void sm_value_clear(struct sm_value *v)
 {
-	if (v->string) {
-		shim_wipe(v->string, strlen(v->string));
-		free(v->string);
-	}
-	if (v->binary) {
-		shim_wipe(v->binary, v->binary_len);
-		free(v->binary);
-	}
+	if (!v)
+		return;
+	free_wiped(v->string, v->string_len + 1);
+	free_wiped(v->binary, v->binary_len + 1);
 	free(v->arn);
 	free(v->name);
+	free(v->version_id);
+	for (size_t i = 0; i < v->n_stages; i++)
+		free(v->stages[i]);
+	free(v->stages);
 	memset(v, 0, sizeof(*v));
 }
 
 void sm_batch_clear(struct sm_batch *b)
 {
+	if (!b)
+		return;
 	for (size_t i = 0; i < b->n_values; i++)
 		sm_value_clear(&b->values[i]);
 	for (size_t i = 0; i < b->n_errors; i++) {

@@ -1,192 +1,361 @@
-/* SSM Parameter Store bodies: requests, strict response parsing, and matching a returned
- * parameter (name or ARN, version, selector) to the name that was asked for. */
+/* SSM Parameter Store bodies: requests, strict response parsing (a 200 with the wrong shape
+ * must neither crash nor hand a wrong value on), and matching a returned parameter (name or
+ * ARN, version, selector) to the name that was asked for. Messages never carry values. */
 #include "ssm.h"
 
 #include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define SSM_NAMES_MAX 10
+
+/* ---- requests ---- */
 
 static int put_chunk(const char *data, size_t len, void *out)
 {
 	buf_put(out, data, len);
+	return buf_oom(out) ? -1 : 0;
+}
+
+/* Through a callback so the text only lives in the caller's buffer. Takes obj. */
+static int dump_into(struct buf *out, json_t *obj, const char *op, struct shim_err *err)
+{
+	int rc = json_dump_callback(obj, put_chunk, out, JSON_COMPACT);
+
+	json_decref(obj);
+	if (rc < 0 || buf_oom(out)) {
+		out->oom = 1;
+		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: out of memory", op);
+	}
 	return 0;
 }
 
-/* Appended through a callback: json_dumps' string would come from jansson's allocator,
- * which the resolver replaces with a wiping one. */
-static void dump_into(struct buf *out, json_t *obj)
+/* Set key of o (or append, when o is an array) to the string s; -1 with err on failure, the
+ * caller frees o. Text that is not UTF-8 can name nothing on AWS (65); NULL is a bug (70). */
+static int set_string(json_t *o, const char *key, const char *s, const char *op,
+                      struct shim_err *err)
 {
-	if (!obj || json_dump_callback(obj, put_chunk, out, JSON_COMPACT) < 0)
-		out->oom = 1;
-	json_decref(obj);
+	json_t *j = s ? json_string(s) : NULL, *raw;
+
+	if (!j && s && (raw = json_string_nocheck(s)) != NULL) {
+		json_decref(raw);
+		return shim_err_set(err, SHIM_EX_DATA, "%s: a %s is not valid UTF-8", op, key);
+	}
+	if (!j)
+		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: %s", op,
+		                    s ? "out of memory" : "no name");
+	if ((json_is_array(o) ? json_array_append_new(o, j) : json_object_set_new(o, key, j)) < 0)
+		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: out of memory", op);
+	return 0;
 }
 
-void ssm_body_get_parameters(struct buf *out, const char *const *names, size_t n)
+int ssm_body_get_parameters(struct buf *out, const char *const *names, size_t n,
+                            struct shim_err *err)
 {
-	json_t *list = json_array();
+	const char *op = "GetParameters";
+	json_t *o, *list;
 
-	for (size_t i = 0; list && i < n; i++)
-		json_array_append_new(list, json_string(names[i]));
-	dump_into(out, json_pack("{s:o,s:b}", "Names", list, "WithDecryption", 1));
+	if (n < 1 || n > SSM_NAMES_MAX)
+		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: %zu names in one call (1 to %d)",
+		                    op, n, SSM_NAMES_MAX);
+	if (!(o = json_pack("{s:[],s:b}", "Names", "WithDecryption", 1)))
+		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: out of memory", op);
+	list = json_object_get(o, "Names");
+	for (size_t i = 0; i < n; i++) {
+		if (set_string(list, "parameter name", names[i], op, err) < 0) {
+			json_decref(o);
+			return -1;
+		}
+	}
+	return dump_into(out, o, op, err);
 }
 
-void ssm_body_by_path(struct buf *out, const char *path, const char *next_token)
+int ssm_body_by_path(struct buf *out, const char *path, const char *next_token,
+                     struct shim_err *err)
 {
-	json_t *o = json_pack("{s:s,s:b,s:b,s:i}", "Path", path, "Recursive", 1, "WithDecryption",
-			      1, "MaxResults", 10);
+	const char *op = "GetParametersByPath";
+	json_t *o = json_object();
 
-	if (o && next_token)
-		json_object_set_new(o, "NextToken", json_string(next_token));
-	dump_into(out, o);
+	if (!o)
+		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: out of memory", op);
+	if (set_string(o, "Path", path, op, err) < 0)
+		goto fail;
+	if (json_object_set_new(o, "Recursive", json_true()) < 0 ||
+	    json_object_set_new(o, "WithDecryption", json_true()) < 0 ||
+	    json_object_set_new(o, "MaxResults", json_integer(SSM_NAMES_MAX)) < 0) {
+		shim_err_set(err, SHIM_EX_INTERNAL, "%s: out of memory", op);
+		goto fail;
+	}
+	if (next_token && set_string(o, "NextToken", next_token, op, err) < 0)
+		goto fail;
+	return dump_into(out, o, op, err);
+fail:
+	json_decref(o);
+	return -1;
 }
 
-static char *dup_str(json_t *v)
+/* ---- response parsing ---- */
+
+/* Where a member is: the operation and a prefix such as "Parameters[3].". */
+struct where {
+	const char *op;
+	char at[40];
+	struct shim_err *err;
+};
+
+static int malformed(struct where *w, const char *member, const char *what)
 {
-	return json_is_string(v) ? strndup(json_string_value(v), json_string_length(v)) : NULL;
+	return shim_err_set(w->err, SHIM_EX_UNAVAILABLE, "%s: response member %s%s %s", w->op,
+	                    w->at, member, what);
 }
 
-static int parse_param(struct ssm_param *p, json_t *o, const char **what)
+static int no_memory(struct where *w)
 {
-	json_t *name = json_object_get(o, "Name"), *value = json_object_get(o, "Value");
-	json_t *arn = json_object_get(o, "ARN"), *sel = json_object_get(o, "Selector");
+	return shim_err_set(w->err, SHIM_EX_INTERNAL, "%s: out of memory", w->op);
+}
+
+/* Member key of o as a malloc'd copy in *out (NULL when absent or null; -1 when required).
+ * Only a value may hold a NUL (kept whole, length in *len): in a name it would make the name
+ * compare equal to a shorter one. */
+static int get_string(struct where *w, json_t *o, const char *key, int required, int nul_ok,
+                      char **out, size_t *len)
+{
+	json_t *j = json_object_get(o, key);
+	size_t n;
+
+	*out = NULL;
+	if (!j || json_is_null(j))
+		return required ? malformed(w, key, "is missing") : 0;
+	if (!json_is_string(j))
+		return malformed(w, key, "is not a string");
+	n = json_string_length(j);
+	if (!nul_ok && memchr(json_string_value(j), '\0', n))
+		return malformed(w, key, "contains a NUL byte");
+	if (!(*out = malloc(n + 1)))
+		return no_memory(w);
+	memcpy(*out, json_string_value(j), n);
+	(*out)[n] = '\0';
+	if (len)
+		*len = n;
+	return 0;
+}
+
+/* One parameter object into *p, which the caller clears whatever the result. */
+static int parse_param(struct where *w, json_t *o, struct ssm_param *p)
+{
 	json_t *ver = json_object_get(o, "Version");
+	size_t n = strlen(w->at);
 
-	if (!json_is_object(o) || !json_is_string(name) || !json_is_string(value))
-		return *what = "a parameter lacks a string Name or Value", -1;
-	if ((arn && !json_is_string(arn)) || (sel && !json_is_string(sel)) ||
-	    (ver && !json_is_integer(ver)))
-		return *what = "a parameter has an ARN, Selector or Version of the wrong type", -1;
-	if (memchr(json_string_value(value), '\0', json_string_length(value)))
-		return *what = "a parameter value contains a NUL byte", -1;
-	p->name = dup_str(name);
-	p->value = dup_str(value);
-	p->arn = arn ? dup_str(arn) : NULL;
-	p->selector = sel ? dup_str(sel) : NULL;
-	p->version = ver ? json_integer_value(ver) : 0;
-	return p->name && p->value ? 0 : (*what = "out of memory", -1);
+	if (!json_is_object(o))
+		return shim_err_set(w->err, SHIM_EX_UNAVAILABLE,
+		                    "%s: response member %.*s is not an object", w->op,
+		                    (int)(n ? n - 1 : 0), w->at);
+	if (get_string(w, o, "Name", 1, 0, &p->name, NULL) < 0 ||
+	    get_string(w, o, "Value", 1, 1, &p->value, &p->value_len) < 0 ||
+	    get_string(w, o, "ARN", 0, 0, &p->arn, NULL) < 0 ||
+	    get_string(w, o, "Type", 0, 0, &p->type, NULL) < 0 ||
+	    get_string(w, o, "Selector", 0, 0, &p->selector, NULL) < 0)
+		return -1;
+	if (ver && !json_is_null(ver) && !json_is_integer(ver))
+		return malformed(w, "Version", "is not an integer");
+	p->version = json_is_integer(ver) ? json_integer_value(ver) : 0;
+	return 0;
 }
 
-static int parse_invalid(struct ssm_result *r, json_t *inv, const char **what)
+static int parse_params(struct where *w, json_t *params, struct ssm_result *r)
+{
+	json_t *p;
+	size_t i;
+
+	if (!params || json_is_null(params))
+		return 0;
+	if (!json_is_array(params))
+		return malformed(w, "Parameters", "is not an array");
+	if (!(r->params = calloc(json_array_size(params) + 1, sizeof(*r->params))))
+		return no_memory(w);
+	for (i = 0; i < json_array_size(params); i++) {
+		p = json_array_get(params, i);
+		r->n_params = i + 1;
+		snprintf(w->at, sizeof(w->at), "Parameters[%zu].", i);
+		if (parse_param(w, p, &r->params[i]) < 0)
+			return -1;
+	}
+	w->at[0] = '\0';
+	return 0;
+}
+
+static int parse_invalid(struct where *w, json_t *inv, struct ssm_result *r)
 {
 	json_t *s;
 	size_t i;
 
-	if (!inv)
+	if (!inv || json_is_null(inv))
 		return 0;
 	if (!json_is_array(inv))
-		return *what = "InvalidParameters is not an array", -1;
+		return malformed(w, "InvalidParameters", "is not an array");
 	if (!(r->invalid = calloc(json_array_size(inv) + 1, sizeof(*r->invalid))))
-		return *what = "out of memory", -1;
-	json_array_foreach(inv, i, s) {
-		if (!json_is_string(s))
-			return *what = "InvalidParameters holds a non-string", -1;
-		if (!(r->invalid[r->n_invalid++] = dup_str(s)))
-			return *what = "out of memory", -1;
+		return no_memory(w);
+	for (i = 0; i < json_array_size(inv); i++) {
+		s = json_array_get(inv, i);
+		if (!json_is_string(s) || memchr(json_string_value(s), '\0', json_string_length(s)))
+			return malformed(w, "InvalidParameters",
+			                 "holds something other than a name");
+		if (!(r->invalid[i] = strdup(json_string_value(s))))
+			return no_memory(w);
+		r->n_invalid = i + 1;
 	}
 	return 0;
 }
 
-static int parse(struct ssm_result *out, const char *body, size_t len, const char *op,
-		 struct shim_err *err)
+/* The body as a JSON object. jansson's error text is never shown: it quotes the input. */
+static json_t *load(struct where *w, const char *body, size_t len)
 {
-	json_t *root = json_loadb(body, len, 0, NULL), *params, *p, *tok;
-	struct ssm_result r = {0};
-	const char *what = "the response is not a JSON object";
-	size_t i;
+	json_error_t jerr;
+	json_t *root = json_loadb(body, len,
+	                          JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
 
-	if (!json_is_object(root))
-		goto fail;
-	params = json_object_get(root, "Parameters");
-	tok = json_object_get(root, "NextToken");
-	if (!json_is_array(params)) {
-		what = "Parameters is missing or not an array";
-		goto fail;
+	if (!root) {
+		if (json_error_code(&jerr) == json_error_out_of_memory)
+			no_memory(w);
+		else
+			shim_err_set(w->err, SHIM_EX_UNAVAILABLE,
+			             "%s: the response is not valid JSON", w->op);
+		return NULL;
 	}
-	if (tok && !json_is_null(tok) && (!json_is_string(tok) || !json_string_length(tok))) {
-		what = "NextToken is not a string";
-		goto fail;
+	if (!json_is_object(root)) {
+		json_decref(root);
+		shim_err_set(w->err, SHIM_EX_UNAVAILABLE, "%s: the response is not a JSON object",
+		             w->op);
+		return NULL;
 	}
-	if (!(r.params = calloc(json_array_size(params) + 1, sizeof(*r.params)))) {
-		what = "out of memory";
-		goto fail;
-	}
-	json_array_foreach(params, i, p) {
-		if (parse_param(&r.params[r.n_params++], p, &what) < 0)
-			goto fail;
-	}
-	if (parse_invalid(&r, json_object_get(root, "InvalidParameters"), &what) < 0)
-		goto fail;
-	if (json_is_string(tok) && !(r.next_token = dup_str(tok)))
-		goto fail;
+	return root;
+}
+
+/* Hand r to out, or clear it; the parsed tree (which holds the values too) goes at once. */
+static int finish(struct ssm_result *out, struct ssm_result *r, json_t *root, int rc)
+{
 	json_decref(root);
-	*out = r;
+	if (rc < 0) {
+		ssm_result_clear(r);
+		return -1;
+	}
+	*out = *r;
 	return 0;
-fail:
-	json_decref(root);
-	ssm_result_clear(&r);
-	return shim_err_set(err, SHIM_EX_UNAVAILABLE, "%s: %s", op, what);
 }
 
 int ssm_parse_get_parameters(struct ssm_result *out, const char *body, size_t len,
-			     struct shim_err *err)
+                             struct shim_err *err)
 {
-	return parse(out, body, len, "GetParameters", err);
+	struct where w = {.op = "GetParameters", .err = err};
+	json_t *root = load(&w, body, len), *params, *inv;
+	struct ssm_result r = {0};
+	int rc = -1;
+
+	if (!root)
+		return -1;
+	params = json_object_get(root, "Parameters");
+	inv = json_object_get(root, "InvalidParameters");
+	if ((!params || json_is_null(params)) && (!inv || json_is_null(inv)))
+		malformed(&w, "Parameters", "is missing");
+	else if (parse_params(&w, params, &r) == 0 && parse_invalid(&w, inv, &r) == 0)
+		rc = 0;
+	return finish(out, &r, root, rc);
 }
 
-int ssm_parse_by_path(struct ssm_result *out, const char *body, size_t len,
-		      struct shim_err *err)
+int ssm_parse_by_path(struct ssm_result *out, const char *body, size_t len, struct shim_err *err)
 {
-	return parse(out, body, len, "GetParametersByPath", err);
+	struct where w = {.op = "GetParametersByPath", .err = err};
+	json_t *root = load(&w, body, len);
+	struct ssm_result r = {0};
+	int rc = -1;
+
+	if (!root)
+		return -1;
+	if (parse_params(&w, json_object_get(root, "Parameters"), &r) == 0 &&
+	    get_string(&w, root, "NextToken", 0, 0, &r.next_token, NULL) == 0)
+		rc = 0;
+	if (r.next_token && !r.next_token[0]) {
+		free(r.next_token);
+		r.next_token = NULL;
+	}
+	return finish(out, &r, root, rc);
 }
 
-/* Where the selector starts (':'), or NULL: in an ARN only after "parameter/". */
-static const char *selector_of(const char *s)
-{
-	const char *from = strncmp(s, "arn:", 4) == 0 ? strstr(s, ":parameter/") : s;
+/* ---- matching ---- */
 
-	return from ? strchr(from + (from == s ? 0 : 11), ':') : NULL;
+static int equal_n(const char *s, const char *t, size_t n)
+{
+	return s && strlen(s) == n && memcmp(s, t, n) == 0;
 }
 
-static int same_name(const struct ssm_param *p, const char *base, size_t n)
+/* Does the requested selector (without its ':', n bytes) pick p? */
+static int selector_matches(const struct ssm_param *p, const char *sel, size_t n)
 {
-	const char *tail;
+	long long v = 0;
+	size_t i;
 
-	if ((strlen(p->name) == n && strncmp(p->name, base, n) == 0) ||
-	    (p->arn && strlen(p->arn) == n && strncmp(p->arn, base, n) == 0))
-		return 1;
-	if (strncmp(base, "arn:", 4) != 0 || !(tail = strstr(base, ":parameter/")))
+	if (n == 0)
 		return 0;
-	tail += 10; /* "/a/b" for ...:parameter/a/b; the name may also be "a/b" or "x" */
-	n -= (size_t)(tail - base);
-	return (strlen(p->name) == n && strncmp(p->name, tail, n) == 0) ||
-	       (strlen(p->name) == n - 1 && strncmp(p->name, tail + 1, n - 1) == 0);
+	if (p->selector && (equal_n(p->selector, sel - 1, n + 1) || equal_n(p->selector, sel, n)))
+		return 1;
+	/* Labels cannot start with a digit, so digits are a version. */
+	for (i = 0; i < n && sel[i] >= '0' && sel[i] <= '9'; i++) {
+		if (v > (LLONG_MAX - 9) / 10)
+			return 0;
+		v = v * 10 + (sel[i] - '0');
+	}
+	return i == n && p->version > 0 && v == p->version;
 }
 
 int ssm_param_matches(const struct ssm_param *p, const char *requested)
 {
-	const char *sel = selector_of(requested);
-	size_t n = sel ? (size_t)(sel - requested) : strlen(requested);
-	char *end;
+	const char *s = requested, *e, *name, *sel;
+	size_t n;
 
-	if (!same_name(p, requested, n))
+	if (!p || !p->name || !requested)
 		return 0;
+	while (*s == ' ')
+		s++;
+	e = s + strlen(s);
+	while (e > s && e[-1] == ' ')
+		e--;
+	name = s;
+	if (e - s >= 4 && memcmp(s, "arn:", 4) == 0) {
+		name = memmem(s, (size_t)(e - s), ":parameter/", 11);
+		name = name ? name + 10 : NULL; /* at the '/' */
+	}
+	/* Parameter names hold no ':', so the first one after the name's start is the selector. */
+	sel = name ? memchr(name, ':', (size_t)(e - name)) : NULL;
+	n = (size_t)((sel ? sel : e) - s);
+	if (!equal_n(p->name, s, n) && !equal_n(p->arn, s, n)) {
+		if (name == s || !name)
+			return 0;
+		n = (size_t)((sel ? sel : e) - name);
+		if (!equal_n(p->name, name, n) && !equal_n(p->name, name + 1, n - 1))
+			return 0;
+	}
 	if (!sel)
 		return !p->selector || !p->selector[0];
-	if (p->selector && p->selector[0])
-		return strcmp(p->selector, sel) == 0;
-	return sel[1] >= '0' && sel[1] <= '9' && strtoll(sel + 1, &end, 10) == p->version && !*end;
+	return selector_matches(p, sel + 1, (size_t)(e - sel - 1));
 }
+
+/* ---- clearing ---- */
 
 void ssm_result_clear(struct ssm_result *r)
 {
+	if (!r)
+		return;
 	for (size_t i = 0; i < r->n_params; i++) {
 		struct ssm_param *p = &r->params[i];
 		if (p->value) {
-			shim_wipe(p->value, strlen(p->value));
+			shim_wipe(p->value, p->value_len + 1);
 			free(p->value);
 		}
 		free(p->name);
 		free(p->arn);
+		free(p->type);
 		free(p->selector);
 	}
 	for (size_t i = 0; i < r->n_invalid; i++)
