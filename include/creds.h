@@ -1,0 +1,66 @@
+/* AWS credentials (DESIGN.md 5.2): environment keys, and the ECS/EKS container provider's
+ * request (URL, Authorization) and response. No network I/O here: the caller sends the request
+ * and passes the body back; the only I/O is reading AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE. */
+#ifndef SHIM_CREDS_H
+#define SHIM_CREDS_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct aws_creds {
+	char *access_key_id, *secret_access_key, *session_token; /* owned; wiped on clear */
+	long long expiration;                                    /* unix seconds, 0 = none */
+	const char *source; /* static string naming the provider: "environment", "container" */
+};
+
+/* Wipe and free the strings and zero the struct; safe on a zeroed or cleared struct. */
+void creds_clear(struct aws_creds *c);
+
+/* Environment keys: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN); empty
+ * values count as unset. Returns 1 with *out filled (overwritten, not freed: pass a zeroed or
+ * cleared struct), 0 when neither key is set, -1 with SHIM_EX_NOPERM (77) when only one of
+ * the pair is set (the message names the missing variable), or -1 with SHIM_EX_DATA (65)
+ * when a value holds a control byte (it would end up in a header; the message names the
+ * variable only). 70 on OOM. */
+int creds_from_env(struct aws_creds *out, char **envp, struct shim_err *err);
+
+/* The container endpoint's request, as the SDKs build it. */
+struct creds_http {
+	char *url;           /* owned */
+	char *authorization; /* owned; NULL when none; wiped on clear */
+};
+
+/* ECS/EKS container credentials, configured from envp:
+ * AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (must start with '/') -> http://169.254.170.2<uri>;
+ * else AWS_CONTAINER_CREDENTIALS_FULL_URI, allowed when https, or http to a loopback host
+ * (127.0.0.0/8, [::1], "localhost") or to 169.254.170.2, 169.254.170.23, [fd00:ec2::23]
+ * (literals only: nothing is resolved). The Authorization value is the content of the file
+ * named by AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (preferred; at most 4096 bytes) else
+ * AWS_CONTAINER_AUTHORIZATION_TOKEN, for either URI; a token with CR, LF or another control
+ * byte is refused (so is a trailing newline, as botocore does). Empty variables are unset.
+ * Returns 1 with *out filled (caller clears with creds_http_clear), 0 when neither URI
+ * variable is set, -1 with SHIM_EX_DATA (65) on a bad configuration (the message names the
+ * variable, never the token); 70 on OOM. *out is set only when 1 is returned. */
+int creds_container_request(struct creds_http *out, char **envp, struct shim_err *err);
+
+/* Free both strings (the authorization wiped first) and zero the struct. */
+void creds_http_clear(struct creds_http *r);
+
+/* Parse the container endpoint's JSON body: AccessKeyId and SecretAccessKey (required,
+ * non-empty strings), Token and Expiration (optional strings; Expiration per
+ * creds_parse_time). Returns 0 with *out filled (source "container"; overwritten, not freed).
+ * -1 with SHIM_EX_NOPERM (77) for an error shape: {"code", "message"} without keys, or a
+ * "Code" other than "Success" (IMDS style); the message quotes the endpoint's code and
+ * message (sanitised, truncated), never a key. -1 with SHIM_EX_UNAVAILABLE (69) when the
+ * body is malformed: not a JSON object, duplicate keys, wrong types, missing or empty keys,
+ * control bytes in a value, or an unparseable Expiration. 70 on OOM. */
+int creds_parse_container(struct aws_creds *out, const char *body, size_t len,
+                          struct shim_err *err);
+
+/* ISO-8601 / RFC 3339 timestamp -> unix seconds: "YYYY-MM-DDTHH:MM:SS" ('T' or 't'),
+ * optional fraction ".ddd" (dropped), then 'Z', 'z' or a "+HH:MM" / "-HH:MM" offset. Years
+ * 1970..9999; second 60 (leap) is accepted. -1 when malformed or out of range. */
+long long creds_parse_time(const char *s);
+
+#endif

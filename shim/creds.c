@@ -1,0 +1,374 @@
+/* Credentials from the environment and the ECS/EKS container endpoint (DESIGN.md 5.2,
+ * reference/aws-protocol.md B5): the request as the SDKs build it and the parsed response.
+ * Keys and tokens never reach a message; every copy of them is wiped before it is freed. */
+#include "creds.h"
+
+#include "buf.h"
+#include "endpoint.h"
+#include "file.h"
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define TOKEN_MAX      4096 /* the caller's header buffer holds "Authorization: " and this */
+#define ECS_HOST       "http://169.254.170.2"
+#define ENV_RELATIVE   "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
+#define ENV_FULL       "AWS_CONTAINER_CREDENTIALS_FULL_URI"
+#define ENV_TOKEN_FILE "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
+#define ENV_TOKEN      "AWS_CONTAINER_AUTHORIZATION_TOKEN"
+
+static const char *env_get(char **envp, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (; envp && *envp; envp++)
+		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
+			return (*envp)[len + 1] ? *envp + len + 1 : NULL;
+	return NULL;
+}
+
+static void free_secret(char *s)
+{
+	if (s) {
+		shim_wipe(s, strlen(s));
+		free(s);
+	}
+}
+
+/* A value bound for an HTTP header: no CR, LF, NUL or other control byte. */
+static int header_safe(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+void creds_clear(struct aws_creds *c)
+{
+	if (!c)
+		return;
+	free_secret(c->access_key_id);
+	free_secret(c->secret_access_key);
+	free_secret(c->session_token);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Copies into *out, all or nothing. token may be NULL. */
+static int creds_set(struct aws_creds *out, const char *id, const char *secret, const char *token,
+                     long long expiration, const char *source, struct shim_err *err)
+{
+	struct aws_creds c = {NULL, NULL, NULL, expiration, source};
+
+	c.access_key_id = strdup(id);
+	c.secret_access_key = strdup(secret);
+	c.session_token = token ? strdup(token) : NULL;
+	if (!c.access_key_id || !c.secret_access_key || (token && !c.session_token)) {
+		creds_clear(&c);
+		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+	}
+	*out = c;
+	return 0;
+}
+
+int creds_from_env(struct aws_creds *out, char **envp, struct shim_err *err)
+{
+	static const char *const names[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+	                                    "AWS_SESSION_TOKEN"};
+	const char *v[3];
+
+	for (int i = 0; i < 3; i++)
+		v[i] = env_get(envp, names[i]);
+	if (!v[0] && !v[1])
+		return 0;
+	if (!v[0] || !v[1])
+		return shim_err_set(err, SHIM_EX_NOPERM,
+		                    "%s is set but %s is not: set both, or neither",
+		                    names[v[0] ? 0 : 1], names[v[0] ? 1 : 0]);
+	for (int i = 0; i < 3; i++)
+		if (v[i] && !header_safe(v[i], strlen(v[i])))
+			return shim_err_set(err, SHIM_EX_DATA, "%s contains a control character",
+			                    names[i]);
+	if (creds_set(out, v[0], v[1], v[2], 0, "environment", err) < 0)
+		return -1;
+	return 1;
+}
+
+void creds_http_clear(struct creds_http *r)
+{
+	if (!r)
+		return;
+	free(r->url);
+	free_secret(r->authorization);
+	r->url = NULL;
+	r->authorization = NULL;
+}
+
+/* Plain http is allowed only to these hosts (the host part of a Host header value). */
+static int container_host_allowed(const char *host)
+{
+	static const unsigned char v6_loop[16] = {[15] = 1};
+	static const unsigned char v6_eks[16] = {0xfd, 0x00, 0x0e, 0xc2, [15] = 0x23};
+	unsigned char a[16];
+	char h[INET6_ADDRSTRLEN + 8];
+	size_t len;
+
+	if (host[0] == '[') {
+		len = strcspn(host + 1, "]");
+		if (len >= sizeof(h))
+			return 0;
+		memcpy(h, host + 1, len);
+		h[len] = '\0';
+		return inet_pton(AF_INET6, h, a) == 1 &&
+		       (memcmp(a, v6_loop, 16) == 0 || memcmp(a, v6_eks, 16) == 0);
+	}
+	len = strcspn(host, ":");
+	if (len >= sizeof(h))
+		return 0;
+	memcpy(h, host, len);
+	h[len] = '\0';
+	if (strcasecmp(h, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, h, a) != 1)
+		return 0;
+	return a[0] == 127 ||
+	       (a[0] == 169 && a[1] == 254 && a[2] == 170 && (a[3] == 2 || a[3] == 23));
+}
+
+static int container_url(char **out, char **envp, struct shim_err *err)
+{
+	const char *rel = env_get(envp, ENV_RELATIVE), *full = env_get(envp, ENV_FULL);
+	char *host = NULL, why[sizeof(err->msg)];
+	int https = 0;
+
+	if (rel) {
+		if (rel[0] != '/' || !header_safe(rel, strlen(rel)) || strchr(rel, ' '))
+			return shim_err_set(err, SHIM_EX_DATA,
+			                    "%s must be a path starting with '/' without spaces or "
+			                    "control characters",
+			                    ENV_RELATIVE);
+		if (asprintf(out, "%s%s", ECS_HOST, rel) < 0)
+			return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+		return 0;
+	}
+	if (endpoint_host(&host, &https, full, err) < 0) {
+		snprintf(why, sizeof(why), "%s", err ? err->msg : "");
+		return shim_err_set(err, SHIM_EX_DATA, "%s: %s", ENV_FULL, why);
+	}
+	if (!https && !container_host_allowed(host)) {
+		shim_err_set(err, SHIM_EX_DATA,
+		             "%s: plain http to %s is not allowed: use https, a loopback address, "
+		             "169.254.170.2, 169.254.170.23 or [fd00:ec2::23]",
+		             ENV_FULL, host);
+		free(host);
+		return -1;
+	}
+	free(host);
+	if (!(*out = strdup(full)))
+		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+	return 0;
+}
+
+/* The Authorization value: the token file's content, else the token variable, else none. */
+static int container_token(char **out, char **envp, struct shim_err *err)
+{
+	const char *path = env_get(envp, ENV_TOKEN_FILE), *tok = env_get(envp, ENV_TOKEN);
+	const char *name = path ? ENV_TOKEN_FILE : ENV_TOKEN;
+	char *data = NULL;
+	size_t len;
+
+	*out = NULL;
+	if (path) {
+		if (file_read(&data, &len, path, TOKEN_MAX, ENV_TOKEN_FILE, err) < 0)
+			return -1;
+	} else if (tok) {
+		if ((len = strlen(tok)) > TOKEN_MAX)
+			return shim_err_set(err, SHIM_EX_DATA, "%s is longer than %d bytes", name,
+			                    TOKEN_MAX);
+		if (!(data = strdup(tok)))
+			return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+	} else {
+		return 0;
+	}
+	if (len == 0 || !header_safe(data, len)) {
+		shim_wipe(data, len);
+		free(data);
+		return shim_err_set(err, SHIM_EX_DATA,
+		                    len ? "%s: the token contains a line break or control character"
+		                        : "%s: the token is empty",
+		                    name);
+	}
+	*out = data;
+	return 0;
+}
+
+int creds_container_request(struct creds_http *out, char **envp, struct shim_err *err)
+{
+	struct creds_http r = {NULL, NULL};
+
+	if (!env_get(envp, ENV_RELATIVE) && !env_get(envp, ENV_FULL))
+		return 0;
+	if (container_url(&r.url, envp, err) < 0)
+		return -1;
+	if (container_token(&r.authorization, envp, err) < 0) {
+		creds_http_clear(&r);
+		return -1;
+	}
+	*out = r;
+	return 1;
+}
+
+/* Endpoint text for a message: printable ASCII only, at most max bytes. */
+static void quote_text(char *dst, size_t cap, const char *src, size_t max)
+{
+	size_t i;
+
+	for (i = 0; src && src[i] && i < max && i + 1 < cap; i++)
+		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+	dst[i] = '\0';
+}
+
+/* {"code","message"} (ECS agent, smithy-rs) or "Code" != "Success" (IMDS): 1 when refused. */
+static int container_refused(json_t *root, struct shim_err *err)
+{
+	const char *code = json_string_value(json_object_get(root, "code"));
+	const char *msg = json_string_value(json_object_get(root, "message"));
+	const char *ucode = json_string_value(json_object_get(root, "Code"));
+	char c[96], m[224];
+
+	if (ucode && strcmp(ucode, "Success") != 0)
+		code = ucode, msg = json_string_value(json_object_get(root, "Message"));
+	else if (json_object_get(root, "AccessKeyId") || (!code && !msg))
+		return 0;
+	quote_text(c, sizeof(c), code ? code : "(no code)", 80);
+	quote_text(m, sizeof(m), msg ? msg : "", 200);
+	shim_err_set(err, SHIM_EX_NOPERM, "container credentials refused: %s%s%s", c,
+	             *m ? ": " : "", m);
+	return 1;
+}
+
+/* A string member: required ones must be non-empty; absent or null optional ones give NULL. */
+static int member(const char **out, json_t *root, const char *key, int required,
+                  struct shim_err *err)
+{
+	json_t *v = json_object_get(root, key);
+
+	*out = NULL;
+	if ((!v || json_is_null(v)) && !required)
+		return 0;
+	if (!json_is_string(v) || (required && json_string_length(v) == 0))
+		return shim_err_set(err, SHIM_EX_UNAVAILABLE,
+		                    "container credentials: %s is missing or not a string", key);
+	if (!header_safe(json_string_value(v), json_string_length(v)))
+		return shim_err_set(err, SHIM_EX_UNAVAILABLE,
+		                    "container credentials: %s contains a control character", key);
+	*out = json_string_length(v) ? json_string_value(v) : NULL;
+	return 0;
+}
+
+int creds_parse_container(struct aws_creds *out, const char *body, size_t len, struct shim_err *err)
+{
+	json_t *root = json_loadb(body ? body : "", body ? len : 0, JSON_REJECT_DUPLICATES, NULL);
+	const char *id, *secret, *token, *exp;
+	long long when = 0;
+	int rc = -1;
+
+	if (!json_is_object(root)) {
+		shim_err_set(err, SHIM_EX_UNAVAILABLE,
+		             "container credentials: response is not a JSON object");
+		goto out;
+	}
+	if (container_refused(root, err))
+		goto out;
+	if (member(&id, root, "AccessKeyId", 1, err) < 0 ||
+	    member(&secret, root, "SecretAccessKey", 1, err) < 0 ||
+	    member(&token, root, "Token", 0, err) < 0 ||
+	    member(&exp, root, "Expiration", 0, err) < 0)
+		goto out;
+	if (exp && (when = creds_parse_time(exp)) < 0) {
+		shim_err_set(err, SHIM_EX_UNAVAILABLE,
+		             "container credentials: Expiration is not an ISO-8601 UTC time");
+		goto out;
+	}
+	rc = creds_set(out, id, secret, token, when, "container", err);
+out:
+	json_decref(root);
+	return rc;
+}
+
+/* n decimal digits at s; stops at the NUL, so it never reads past the string. */
+static int digits(const char *s, int n, int *v)
+{
+	*v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 1;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+static long long days_from_civil(int y, int m, int d)
+{
+	long long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : dim[m - 1];
+}
+
+/* The zone after the seconds (and fraction): seconds east of UTC, or -1 when malformed. */
+static int zone_offset(const char *p, long long *off)
+{
+	int oh, om;
+
+	if ((p[0] == 'Z' || p[0] == 'z') && p[1] == '\0') {
+		*off = 0;
+		return 0;
+	}
+	if ((p[0] != '+' && p[0] != '-') || !digits(p + 1, 2, &oh) || p[3] != ':' ||
+	    !digits(p + 4, 2, &om) || p[6] != '\0' || oh > 23 || om > 59)
+		return -1;
+	*off = (p[0] == '-' ? -1 : 1) * (oh * 3600LL + om * 60LL);
+	return 0;
+}
+
+long long creds_parse_time(const char *s)
+{
+	int y, mo, d, h, mi, se;
+	const char *p;
+	long long off, t;
+
+	if (!s || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
+	    !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2, &h) ||
+	    s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &se))
+		return -1;
+	p = s + 19;
+	if (*p == '.') {
+		if (*++p < '0' || *p > '9')
+			return -1;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (zone_offset(p, &off) < 0 || y < 1970 || mo < 1 || mo > 12 || d < 1 ||
+	    d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 60)
+		return -1;
+	t = days_from_civil(y, mo, d) * 86400 + h * 3600LL + mi * 60LL + se - off;
+	return t < 0 ? -1 : t;
+}
