@@ -1,0 +1,585 @@
+/* The AWS backend (DESIGN.md 5): credentials, the default region, then every fetch of the plan
+ * as Secrets Manager and SSM calls sent in concurrent waves. The first wave holds every call
+ * the plan needs; later waves only follow GetParametersByPath pages and fall back from a
+ * denied BatchGetSecretValue to GetSecretValue. */
+#include "resolve.h"
+
+#include "awserr.h"
+#include "buf.h"
+#include "creds.h"
+#include "endpoint.h"
+#include "http.h"
+#include "log.h"
+#include "mapping.h"
+#include "sigv4.h"
+#include "sm.h"
+#include "ssm.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SM_BATCH_MAX  20 /* BatchGetSecretValue SecretIdList */
+#define SSM_BATCH_MAX 10 /* GetParameters Names */
+
+enum call_op { OP_BATCH_SECRETS, OP_GET_SECRET, OP_GET_PARAMS, OP_BY_PATH };
+
+static const char *const op_names[] = {"BatchGetSecretValue", "GetSecretValue", "GetParameters",
+				       "GetParametersByPath"};
+
+/* One API call: the fetches it answers (plan indexes; the plan's array does not move while the
+ * backend runs, but the call array does, so calls are kept by index too). */
+struct call {
+	enum call_op op;
+	const char *region, *partition, *account; /* borrowed from its first fetch */
+	size_t fetches[SM_BATCH_MAX];
+	size_t n;
+	int pending;	  /* to be sent in the next wave */
+	char *next_token; /* GetParametersByPath: the page to ask for */
+	struct buf body;
+	char *url;
+	struct sigv4_signed sig;
+	struct http_req req;
+};
+
+struct aws {
+	struct plan *p;
+	const struct shim_opts *o;
+	char **envp;
+	struct http_client *http;
+	struct aws_creds creds;
+	long long deadline;
+	struct call *calls;
+	size_t n_calls, cap_calls;
+	struct resolve_stats *st;
+	struct shim_err *err;
+};
+
+static int oom(struct aws *a)
+{
+	return shim_err_set(a->err, SHIM_EX_INTERNAL, "out of memory");
+}
+
+static void call_free(struct call *c)
+{
+	buf_free(&c->body);
+	free(c->url);
+	free(c->next_token);
+	sigv4_signed_free(&c->sig);
+	http_req_reset(&c->req);
+}
+
+/* ---- credentials and region -------------------------------------------------------------- */
+
+/* A GET to a local endpoint (container credentials, task metadata), its body left in *req. */
+static int local_get(struct aws *a, struct http_req *req, const char *url, const char *auth)
+{
+	struct buf auth_hdr = BUF_INIT;
+	const char *headers[3] = {"Accept: application/json", NULL, NULL};
+	int rc;
+
+	if (auth) {
+		buf_printf(&auth_hdr, "Authorization: %s", auth);
+		if (buf_oom(&auth_hdr))
+			return oom(a);
+		headers[1] = auth_hdr.ptr;
+	}
+	*req = (struct http_req){.method = "GET", .url = url, .headers = headers};
+	rc = http_run(a->http, (struct http_req *[]){req}, 1, a->deadline, a->err);
+	buf_free(&auth_hdr);
+	return rc;
+}
+
+static int container_credentials(struct aws *a)
+{
+	struct creds_http ch = {0};
+	struct http_req req = {0};
+	int rc = creds_container_request(&ch, a->envp, a->err);
+
+	if (rc <= 0)
+		return rc;
+	rc = -1;
+	if (local_get(a, &req, ch.url, ch.authorization) < 0)
+		goto out;
+	if (req.status == 0) {
+		shim_err_set(a->err, SHIM_EX_UNAVAILABLE,
+			     "ECS container credentials endpoint: %s (%d attempts)", req.errmsg,
+			     req.attempts);
+	} else if (req.status != 200) {
+		shim_err_set(a->err, req.status >= 500 ? SHIM_EX_UNAVAILABLE : SHIM_EX_NOPERM,
+			     "ECS container credentials endpoint answered HTTP %ld", req.status);
+	} else if (creds_parse_container(&a->creds, buf_cstr(&req.resp), req.resp.len, a->err) ==
+		   0) {
+		rc = 1;
+		if (a->creds.expiration && a->creds.expiration <= (long long)time(NULL)) {
+			creds_clear(&a->creds);
+			rc = shim_err_set(a->err, SHIM_EX_NOPERM,
+					  "ECS container credentials: they have already expired");
+		}
+	}
+out:
+	http_req_reset(&req);
+	creds_http_clear(&ch);
+	return rc;
+}
+
+/* The provider chain of DESIGN.md 5.2 as far as it goes: environment keys, then ECS container
+ * credentials. Profiles, web identity and IMDS slot in between and after. */
+static int get_credentials(struct aws *a)
+{
+	int rc = creds_from_env(&a->creds, a->envp, a->err);
+
+	if (rc == 0)
+		rc = container_credentials(a);
+	if (rc == 0)
+		return shim_err_set(a->err, SHIM_EX_NOPERM,
+				    "no AWS credentials found: set AWS_ACCESS_KEY_ID and "
+				    "AWS_SECRET_ACCESS_KEY, or run with an ECS task role");
+	if (rc > 0)
+		log_debug("credentials from %s", a->creds.source);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The region of ECS task metadata v4 (DESIGN.md 5.3), or NULL when there is none. */
+static char *metadata_region(struct aws *a)
+{
+	const char *uri = env_lookup(a->envp, "ECS_CONTAINER_METADATA_URI_V4");
+	struct http_req req = {0};
+	struct shim_err e = {0};
+	struct buf url = BUF_INIT;
+	char *region = NULL;
+
+	if (!uri || !*uri)
+		return NULL;
+	buf_printf(&url, "%s/task", uri);
+	if (!buf_oom(&url) && local_get(a, &req, url.ptr, NULL) == 0) {
+		if (req.status == 0)
+			log_warn("ECS task metadata: %s", req.errmsg);
+		else if (req.status != 200)
+			log_warn("ECS task metadata answered HTTP %ld", req.status);
+		else if (endpoint_region_from_task_metadata(&region, buf_cstr(&req.resp),
+							    req.resp.len, &e) < 0)
+			log_warn("ECS task metadata: %s", e.msg);
+	}
+	http_req_reset(&req);
+	buf_free(&url);
+	return region;
+}
+
+/* Where references without an ARN go: --region, AWS_REGION, AWS_DEFAULT_REGION, task metadata. */
+static int default_region(struct aws *a)
+{
+	const char *region = NULL, *source = NULL;
+	int rc = endpoint_region_select(&region, &source, a->o->region, a->envp, NULL, a->err);
+
+	if (rc < 0)
+		return -1;
+	if (rc > 0)
+		a->p->default_region = strdup(region);
+	else
+		a->p->default_region = metadata_region(a);
+	if (rc > 0 && !a->p->default_region)
+		return oom(a);
+	if (!a->p->default_region)
+		return shim_err_set(a->err, SHIM_EX_USAGE,
+				    "no AWS region for references given by name: pass --region "
+				    "or set AWS_REGION");
+	log_debug("default region %s (%s)", a->p->default_region, source ? source : "task metadata");
+	return 0;
+}
+
+/* ---- planning the calls ------------------------------------------------------------------ */
+
+static int same(const char *x, const char *y)
+{
+	return (!x && !y) || (x && y && strcmp(x, y) == 0);
+}
+
+static struct call *call_add(struct aws *a, enum call_op op, size_t fetch)
+{
+	const struct fetch *f = &a->p->f[fetch];
+	struct call *c;
+
+	if (a->n_calls == a->cap_calls) {
+		size_t cap = a->cap_calls ? a->cap_calls * 2 : 8;
+		struct call *nc = realloc(a->calls, cap * sizeof(*nc));
+		if (!nc)
+			return NULL;
+		a->calls = nc;
+		a->cap_calls = cap;
+	}
+	c = &a->calls[a->n_calls++];
+	*c = (struct call){.op = op, .region = f->region, .partition = f->partition,
+			   .account = f->account, .pending = 1};
+	c->fetches[c->n++] = fetch;
+	return c;
+}
+
+/* Batches group by service, region and account (DESIGN.md 5.1). */
+static int add_to_batch(struct aws *a, enum call_op op, size_t fetch, size_t max)
+{
+	const struct fetch *f = &a->p->f[fetch];
+
+	for (size_t i = 0; i < a->n_calls; i++) {
+		struct call *c = &a->calls[i];
+		if (c->op == op && c->n < max && same(c->region, f->region) &&
+		    same(c->account, f->account) && same(c->partition, f->partition)) {
+			c->fetches[c->n++] = fetch;
+			return 0;
+		}
+	}
+	return call_add(a, op, fetch) ? 0 : oom(a);
+}
+
+static int plan_calls(struct aws *a)
+{
+	for (size_t i = 0; i < a->p->n; i++) {
+		const struct fetch *f = &a->p->f[i];
+		int rc;
+		if (f->kind == FETCH_SECRET && !f->stage && !f->version_id)
+			rc = add_to_batch(a, OP_BATCH_SECRETS, i, SM_BATCH_MAX);
+		else if (f->kind == FETCH_PARAM)
+			rc = add_to_batch(a, OP_GET_PARAMS, i, SSM_BATCH_MAX);
+		else
+			rc = call_add(a, f->kind == FETCH_PATH ? OP_BY_PATH : OP_GET_SECRET, i) ? 0
+												: oom(a);
+		if (rc < 0)
+			return -1;
+	}
+	/* A batch of one needs only the permission ECS's own fetch needs. */
+	for (size_t i = 0; i < a->n_calls; i++)
+		if (a->calls[i].op == OP_BATCH_SECRETS && a->calls[i].n == 1)
+			a->calls[i].op = OP_GET_SECRET;
+	return 0;
+}
+
+/* ---- one call: body, signature, request -------------------------------------------------- */
+
+static int call_body(struct aws *a, struct call *c)
+{
+	const char *ids[SM_BATCH_MAX];
+	char *sel[SSM_BATCH_MAX] = {0};
+	const struct fetch *f0 = &a->p->f[c->fetches[0]];
+	int rc = 0;
+
+	buf_clear(&c->body);
+	switch (c->op) {
+	case OP_BATCH_SECRETS:
+		for (size_t i = 0; i < c->n; i++)
+			ids[i] = a->p->f[c->fetches[i]].id;
+		return sm_body_batch(&c->body, ids, c->n, a->err);
+	case OP_GET_SECRET:
+		return sm_body_get(&c->body, f0->id, f0->stage, f0->version_id, a->err);
+	case OP_GET_PARAMS:
+		for (size_t i = 0; i < c->n && rc == 0; i++) {
+			const struct fetch *f = &a->p->f[c->fetches[i]];
+			ids[i] = f->id;
+			if (f->selector) {
+				size_t len = strlen(f->id) + strlen(f->selector) + 2;
+				if (!(sel[i] = malloc(len)))
+					rc = oom(a);
+				else
+					snprintf(sel[i], len, "%s:%s", f->id, f->selector);
+				ids[i] = sel[i];
+			}
+		}
+		if (rc == 0)
+			rc = ssm_body_get_parameters(&c->body, ids, c->n, a->err);
+		for (size_t i = 0; i < c->n; i++)
+			free(sel[i]);
+		return rc;
+	case OP_BY_PATH:
+		return ssm_body_by_path(&c->body, f0->id, c->next_token, a->err);
+	}
+	return shim_err_set(a->err, SHIM_EX_INTERNAL, "unknown call");
+}
+
+/* Build, sign and address the call for the coming wave. */
+static int call_prepare(struct aws *a, struct call *c)
+{
+	enum aws_service svc = c->op <= OP_GET_SECRET ? SVC_SECRETS_MANAGER : SVC_SSM;
+	struct sigv4_credentials cr = {a->creds.access_key_id, a->creds.secret_access_key,
+				       a->creds.session_token};
+	struct sigv4_params prm = {&cr, c->region, endpoint_signing_name(svc), time(NULL), 0};
+	char target[80], *host = NULL;
+	int https, rc;
+
+	if (call_body(a, c) < 0)
+		return -1;
+	free(c->url);
+	c->url = NULL;
+	if (endpoint_url(&c->url, svc, c->region, c->partition, a->envp, NULL, a->err) < 0 ||
+	    endpoint_host(&host, &https, c->url, a->err) < 0)
+		return -1;
+	snprintf(target, sizeof(target), "%s.%s", endpoint_target_prefix(svc), op_names[c->op]);
+	sigv4_signed_free(&c->sig);
+	rc = sigv4_sign_json_request(&c->sig, host, target, c->body.ptr, c->body.len, &prm, a->err);
+	free(host);
+	if (rc < 0)
+		return -1;
+	http_req_reset(&c->req);
+	c->req = (struct http_req){.method = "POST", .url = c->url,
+				   .headers = (const char *const *)c->sig.headers,
+				   .body = c->body.ptr, .body_len = c->body.len};
+	return 0;
+}
+
+/* ---- results ----------------------------------------------------------------------------- */
+
+static void fail_all(struct aws *a, const struct call *c, int status, const char *msg)
+{
+	for (size_t i = 0; i < c->n; i++)
+		fetch_fail(&a->p->f[c->fetches[i]], status, "%s", msg);
+}
+
+static int set_secret(struct fetch *f, const struct sm_value *v)
+{
+	if (v->string)
+		return fetch_set_value(f, v->string, v->string_len);
+	return fetch_set_value(f, (const char *)v->binary, v->binary_len);
+}
+
+static int batch_result(struct aws *a, struct call *c, const struct sm_batch *b)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		struct fetch *f = &a->p->f[c->fetches[i]];
+		const struct sm_value *best = NULL;
+		int best_score = 0;
+		for (size_t k = 0; k < b->n_values; k++) {
+			int score = sm_value_matches(&b->values[k], f->id);
+			if (score > best_score) {
+				best = &b->values[k];
+				best_score = score;
+			}
+		}
+		if (best) {
+			if (set_secret(f, best) < 0)
+				return oom(a);
+			continue;
+		}
+		for (size_t k = 0; k < b->n_errors && !f->done; k++) {
+			const struct sm_error *e = &b->errors[k];
+			if (strcmp(e->secret_id, f->id) == 0)
+				fetch_fail(f, awserr_exit_status(awserr_classify(400, e->code)),
+					   "%s: %s", *e->code ? e->code : "Error", e->message);
+		}
+		if (!f->done)
+			fetch_fail(f, SHIM_EX_UNAVAILABLE,
+				   "BatchGetSecretValue: the response does not mention it");
+	}
+	return 0;
+}
+
+static int params_result(struct aws *a, struct call *c, const struct ssm_result *r)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		struct fetch *f = &a->p->f[c->fetches[i]];
+		char want[2200];
+		snprintf(want, sizeof(want), "%s%s%s", f->id, f->selector ? ":" : "",
+			 f->selector ? f->selector : "");
+		for (size_t k = 0; k < r->n_params && !f->done; k++)
+			if (ssm_param_matches(&r->params[k], want) &&
+			    fetch_set_value(f, r->params[k].value, r->params[k].value_len) < 0)
+				return oom(a);
+		for (size_t k = 0; k < r->n_invalid && !f->done; k++)
+			if (strcmp(r->invalid[k], want) == 0)
+				fetch_fail(f, SHIM_EX_UNRESOLVED, "%s: the parameter%s does not exist",
+					   f->selector ? "ParameterVersionNotFound"
+						       : "ParameterNotFound",
+					   f->selector ? " version or label" : "");
+		if (!f->done)
+			fetch_fail(f, SHIM_EX_UNAVAILABLE,
+				   "GetParameters: the response does not mention it");
+	}
+	return 0;
+}
+
+static int path_result(struct aws *a, struct call *c, struct ssm_result *r)
+{
+	struct fetch *f = &a->p->f[c->fetches[0]];
+
+	for (size_t k = 0; k < r->n_params; k++) {
+		const struct ssm_param *prm = &r->params[k];
+		if (memchr(prm->value, '\0', prm->value_len)) {
+			fetch_fail(f, SHIM_EX_UNRESOLVED, "parameter %s: the value contains a NUL byte",
+				   prm->name);
+			return 0;
+		}
+		if (fetch_add_item(f, prm->name, prm->value) < 0)
+			return oom(a);
+	}
+	free(c->next_token);
+	c->next_token = r->next_token;
+	r->next_token = NULL;
+	if (c->next_token)
+		c->pending = 1; /* the next page, in the next wave */
+	else
+		f->done = 1;
+	return 0;
+}
+
+/* Denied the batch call: each secret on its own, next wave (DESIGN.md 5.1). */
+static int fall_back(struct aws *a, size_t ci)
+{
+	size_t n = a->calls[ci].n, fetches[SM_BATCH_MAX];
+
+	memcpy(fetches, a->calls[ci].fetches, n * sizeof(fetches[0]));
+	log_debug("BatchGetSecretValue denied: %zu GetSecretValue calls instead", n);
+	for (size_t i = 0; i < n; i++)
+		if (!call_add(a, OP_GET_SECRET, fetches[i]))
+			return oom(a);
+	return 0;
+}
+
+static int call_result(struct aws *a, size_t ci)
+{
+	struct call *c = &a->calls[ci];
+	const struct http_req *rq = &c->req;
+	const char *op = op_names[c->op];
+	struct shim_err e = {0};
+	char msg[700];
+	int rc = 0;
+
+	if (rq->status == 0) {
+		snprintf(msg, sizeof(msg), "%s %s: %s (%d attempt%s%s)", op, c->url, rq->errmsg,
+			 rq->attempts, rq->attempts == 1 ? "" : "s",
+			 rq->deadline_hit ? ", --timeout reached" : "");
+		fail_all(a, c, SHIM_EX_UNAVAILABLE, msg);
+		return 0;
+	}
+	if (rq->status != 200) {
+		struct awserr ae;
+		awserr_parse(&ae, rq->status, rq->error_type, rq->resp.ptr, rq->resp.len);
+		if (c->op == OP_BATCH_SECRETS && ae.cls == AWSERR_DENIED)
+			return fall_back(a, ci);
+		if (!*ae.code)
+			snprintf(msg, sizeof(msg), "%s: HTTP %ld (%d attempt%s)", op, rq->status,
+				 rq->attempts, rq->attempts == 1 ? "" : "s");
+		else if (rq->attempts > 1 || rq->status >= 500)
+			snprintf(msg, sizeof(msg), "%s: %s (HTTP %ld, %d attempt%s)", ae.code,
+				 *ae.message ? ae.message : op, rq->status, rq->attempts,
+				 rq->attempts == 1 ? "" : "s");
+		else
+			snprintf(msg, sizeof(msg), "%s: %s", ae.code, *ae.message ? ae.message : op);
+		fail_all(a, c, awserr_exit_status(ae.cls), msg);
+		return 0;
+	}
+	if (c->op == OP_BATCH_SECRETS || c->op == OP_GET_SECRET) {
+		struct sm_batch b = {0};
+		struct sm_value v = {0};
+		if (c->op == OP_BATCH_SECRETS ? sm_parse_batch(&b, rq->resp.ptr, rq->resp.len, &e)
+					      : sm_parse_get(&v, rq->resp.ptr, rq->resp.len, &e))
+			rc = -1;
+		else if (c->op == OP_BATCH_SECRETS)
+			rc = batch_result(a, c, &b);
+		else if (sm_value_matches(&v, a->p->f[c->fetches[0]].id))
+			rc = set_secret(&a->p->f[c->fetches[0]], &v) < 0 ? oom(a) : 0;
+		else
+			fetch_fail(&a->p->f[c->fetches[0]], SHIM_EX_UNAVAILABLE,
+				   "GetSecretValue: the response is for another secret");
+		sm_batch_clear(&b);
+		sm_value_clear(&v);
+	} else {
+		struct ssm_result r = {0};
+		if (c->op == OP_GET_PARAMS
+			    ? ssm_parse_get_parameters(&r, rq->resp.ptr, rq->resp.len, &e)
+			    : ssm_parse_by_path(&r, rq->resp.ptr, rq->resp.len, &e))
+			rc = -1;
+		else
+			rc = c->op == OP_GET_PARAMS ? params_result(a, c, &r) : path_result(a, c, &r);
+		ssm_result_clear(&r);
+	}
+	if (rc < 0 && e.status) { /* a malformed response fails the call's fetches, not the run */
+		if (e.status == SHIM_EX_INTERNAL)
+			return oom(a);
+		fail_all(a, c, e.status, e.msg);
+		rc = 0;
+	}
+	return rc;
+}
+
+/* ---- waves ------------------------------------------------------------------------------- */
+
+static int run_waves(struct aws *a)
+{
+	struct http_req **reqs = NULL;
+	size_t *idx = NULL;
+	int rc = -1;
+
+	for (;;) {
+		size_t n = 0;
+		free(reqs);
+		free(idx);
+		reqs = calloc(a->n_calls + 1, sizeof(*reqs));
+		idx = calloc(a->n_calls + 1, sizeof(*idx));
+		if (!reqs || !idx) {
+			oom(a);
+			break;
+		}
+		for (size_t i = 0; i < a->n_calls; i++) {
+			struct call *c = &a->calls[i];
+			if (!c->pending)
+				continue;
+			c->pending = 0;
+			if (call_prepare(a, c) < 0)
+				goto out;
+			log_debug("%s %s: %zu name%s", op_names[c->op], c->region, c->n,
+				  c->n == 1 ? "" : "s");
+			idx[n] = i;
+			reqs[n++] = &c->req;
+		}
+		if (n == 0) {
+			rc = 0;
+			break;
+		}
+		if (http_run(a->http, reqs, n, a->deadline, a->err) < 0)
+			break;
+		a->st->waves++;
+		a->st->api_calls += (int)n;
+		for (size_t k = 0; k < n; k++)
+			if (call_result(a, idx[k]) < 0)
+				goto out;
+	}
+out:
+	free(reqs);
+	free(idx);
+	return rc;
+}
+
+int aws_fetch_plan(struct plan *p, const struct shim_opts *o, char **envp,
+		   struct resolve_stats *st, struct shim_err *err)
+{
+	struct aws a = {.p = p, .o = o, .envp = envp, .st = st, .err = err};
+	struct http_opts ho = {.ca_bundle = env_lookup(envp, "AWS_CA_BUNDLE")};
+	int rc = -1;
+
+	if (o->profile)
+		return shim_err_set(err, SHIM_EX_USAGE,
+				    "--profile: shared config profiles are not supported yet");
+	if (ho.ca_bundle && !*ho.ca_bundle)
+		ho.ca_bundle = NULL;
+	if (o->timeout_ms > 0)
+		a.deadline = http_now_ms() + o->timeout_ms;
+	if (http_client_new(&a.http, &ho, err) < 0)
+		return -1;
+	for (size_t i = 0; i < p->n; i++)
+		if (!p->f[i].region) {
+			if (!p->default_region && default_region(&a) < 0)
+				goto out;
+			p->f[i].region = p->default_region;
+		}
+	if (get_credentials(&a) < 0 || plan_calls(&a) < 0 || run_waves(&a) < 0)
+		goto out;
+	for (size_t i = 0; i < p->n; i++)
+		if (!p->f[i].done)
+			fetch_fail(&p->f[i], SHIM_EX_UNAVAILABLE, "no answer");
+	rc = 0;
+out:
+	for (size_t i = 0; i < a.n_calls; i++)
+		call_free(&a.calls[i]);
+	free(a.calls);
+	creds_clear(&a.creds);
+	http_client_free(a.http);
+	return rc;
+}

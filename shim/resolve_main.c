@@ -1,0 +1,293 @@
+/* covenant-shim-resolve: build the mapping, resolve it in one wave (AWS or --store), then exec
+ * the command with the values, or report them (--check, --print, --digest). Run by the
+ * supervisor's child, or exec'd in its place for the report modes; nothing half-done: on any
+ * failure every failing variable is named and nothing is exec'd. */
+#include "buf.h"
+#include "dotenv.h"
+#include "jsonval.h"
+#include "log.h"
+#include "mapping.h"
+#include "opts.h"
+#include "resolve.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char *status_word(int status)
+{
+	switch (status) {
+	case 0: return "ok";
+	case SHIM_EX_UNRESOLVED: return "missing";
+	case SHIM_EX_NOPERM: return "denied";
+	case SHIM_EX_UNAVAILABLE: return "unavailable";
+	case SHIM_EX_DATA: return "invalid";
+	default: return "error";
+	}
+}
+
+/* Lower-case hex SHA-256 of len bytes; out holds 65. */
+static int sha256_hex(char out[65], const void *data, size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1)
+		return -1;
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+static void describe_var(char *out, size_t size, const struct var *v)
+{
+	if (v->has_ref)
+		mapping_describe_ref(out, size, &v->ref, NULL);
+	else
+		snprintf(out, size, "%s", v->origin ? v->origin : "literal");
+}
+
+/* --check: one line per variable, values shown only as a 12-digit SHA-256 prefix. */
+static int print_check(const struct mapping *m)
+{
+	struct buf b = BUF_INIT;
+	size_t width = 4;
+
+	for (size_t i = 0; i < m->n; i++)
+		if (strlen(m->vars[i].name) > width)
+			width = strlen(m->vars[i].name);
+	buf_printf(&b, "%-*s  %-11s  %-12s  %s\n", (int)width, "NAME", "STATUS", "SHA256", "SOURCE");
+	for (size_t i = 0; i < m->n; i++) {
+		const struct var *v = &m->vars[i];
+		char sha[65] = "-", source[700];
+		if (!v->status && v->value && sha256_hex(sha, v->value, strlen(v->value)) < 0)
+			return SHIM_EX_INTERNAL;
+		sha[12] = '\0';
+		describe_var(source, sizeof(source), v);
+		buf_printf(&b, "%-*s  %-11s  %-12s  %s\n", (int)width, v->name,
+			   status_word(v->status), sha, source);
+	}
+	for (size_t i = 0; i < m->n_imports; i++)
+		if (m->imports[i].status)
+			buf_printf(&b, "%-*s  %-11s  %-12s  %s %s\n", (int)width, "-",
+				   status_word(m->imports[i].status), "-",
+				   m->imports[i].kind == IMPORT_SSM_PATH ? "--ssm-path"
+									 : "--secret-json",
+				   m->imports[i].arg);
+	if (buf_oom(&b) || fwrite(b.ptr, 1, b.len, stdout) != b.len || fflush(stdout) != 0) {
+		buf_free(&b);
+		log_error("cannot write the report: %s", strerror(errno));
+		return SHIM_EX_INTERNAL;
+	}
+	buf_free(&b);
+	return 0;
+}
+
+/* --print: every variable of the mapping, in the chosen format. */
+static int print_values(const struct mapping *m, enum print_format pf)
+{
+	enum dotenv_format f = pf == PRINT_JSON    ? DOTENV_FMT_JSON
+			       : pf == PRINT_SHELL ? DOTENV_FMT_SHELL
+						   : DOTENV_FMT_DOTENV;
+	struct buf b = BUF_INIT;
+	int rc = 0;
+
+	dotenv_format_begin(&b, f);
+	for (size_t i = 0; i < m->n; i++)
+		dotenv_format_entry(&b, f, m->vars[i].name, m->vars[i].value, i == 0);
+	dotenv_format_end(&b, f);
+	if (buf_oom(&b) || fwrite(b.ptr, 1, b.len, stdout) != b.len || fflush(stdout) != 0) {
+		log_error("cannot write the variables: %s", strerror(errno));
+		rc = SHIM_EX_INTERNAL;
+	}
+	buf_free(&b);
+	return rc;
+}
+
+/* --digest: one SHA-256 over every NAME\0VALUE\0 in mapping order (what --refresh compares). */
+static int print_digest(const struct mapping *m)
+{
+	struct buf b = BUF_INIT;
+	char hex[65];
+	int rc = 0;
+
+	for (size_t i = 0; i < m->n; i++) {
+		buf_put(&b, m->vars[i].name, strlen(m->vars[i].name) + 1);
+		buf_put(&b, m->vars[i].value, strlen(m->vars[i].value) + 1);
+	}
+	if (buf_oom(&b) || sha256_hex(hex, buf_cstr(&b), b.len) < 0)
+		rc = SHIM_EX_INTERNAL;
+	else
+		printf("%s\n", hex);
+	buf_free(&b);
+	return rc;
+}
+
+static size_t name_len(const char *entry)
+{
+	const char *eq = strchr(entry, '=');
+
+	return eq ? (size_t)(eq - entry) : strlen(entry);
+}
+
+/* The application's environment: the inherited one with references replaced in place, then
+ * every other variable of the mapping, in mapping order. */
+static char **build_env(const struct mapping *m, char **envp)
+{
+	size_t n_env = 0, k = 0;
+	char **out, *placed;
+
+	while (envp[n_env])
+		n_env++;
+	out = calloc(n_env + m->n + 1, sizeof(*out));
+	placed = calloc(m->n + 1, 1);
+	if (!out || !placed)
+		goto fail;
+	for (size_t i = 0; i < n_env; i++) {
+		size_t len = name_len(envp[i]);
+		const struct var *v = NULL;
+		for (size_t j = 0; j < m->n && !v; j++)
+			if (strlen(m->vars[j].name) == len &&
+			    memcmp(m->vars[j].name, envp[i], len) == 0) {
+				v = &m->vars[j];
+				placed[j] = 1;
+			}
+		if (!v) {
+			out[k++] = envp[i];
+			continue;
+		}
+		if (asprintf(&out[k++], "%s=%s", v->name, v->value) < 0)
+			goto fail;
+	}
+	for (size_t j = 0; j < m->n; j++)
+		if (!placed[j] && asprintf(&out[k++], "%s=%s", m->vars[j].name, m->vars[j].value) < 0)
+			goto fail;
+	free(placed);
+	return out;
+fail:
+	free(placed);
+	free(out);
+	return NULL;
+}
+
+static int report_failures(const struct mapping *m, int *count)
+{
+	int worst = 0;
+
+	*count = 0;
+
+	for (size_t i = 0; i < m->n; i++)
+		if (m->vars[i].status) {
+			log_error("%s", m->vars[i].error ? m->vars[i].error : m->vars[i].name);
+			worst = shim_status_worst(worst, m->vars[i].status);
+			++*count;
+		}
+	for (size_t i = 0; i < m->n_imports; i++)
+		if (m->imports[i].status) {
+			log_error("%s", m->imports[i].error ? m->imports[i].error : m->imports[i].arg);
+			worst = shim_status_worst(worst, m->imports[i].status);
+			++*count;
+		}
+	return worst;
+}
+
+static int run(const struct shim_opts *o, struct mapping *m)
+{
+	struct resolve_stats st = {0};
+	struct shim_err err = {0};
+	char **command, **env;
+	int rc, failed, n_failed;
+
+	rc = resolve_mapping(m, o, environ, o->store ? store_fetch_plan : aws_fetch_plan, &st,
+			     &err);
+	if (rc < 0) {
+		log_error("%s", err.msg);
+		return err.status ? err.status : SHIM_EX_INTERNAL;
+	}
+	failed = report_failures(m, &n_failed);
+	if (o->check) {
+		int r = print_check(m);
+		return r ? r : failed;
+	}
+	if (failed) {
+		if (!o->print && !o->digest)
+			log_error("not starting the application: %d variable%s did not resolve",
+				  n_failed, n_failed == 1 ? "" : "s");
+		return failed;
+	}
+	if (o->store)
+		log_info("resolved %zu variables from store %s", m->n, o->store);
+	else
+		log_info("resolved %zu variables from %d API call%s in %d wave%s (%lld ms)", m->n,
+			 st.api_calls, st.api_calls == 1 ? "" : "s", st.waves,
+			 st.waves == 1 ? "" : "s", st.elapsed_ms);
+	if (o->print)
+		return print_values(m, o->print);
+	if (o->digest)
+		return print_digest(m);
+
+	command = o->command_argc ? o->command : m->command;
+	if (!command || !command[0]) {
+		log_error("no command given, and the task definition has none");
+		return SHIM_EX_USAGE;
+	}
+	if (!(env = build_env(m, environ))) {
+		log_error("out of memory");
+		return SHIM_EX_INTERNAL;
+	}
+	fflush(NULL);
+	execvpe(command[0], command, env);
+	rc = errno;
+	log_error("cannot run \"%s\": %s", command[0], strerror(rc));
+	/* env holds values: wipe what was built here before leaving */
+	for (size_t i = 0; env[i]; i++) {
+		int inherited = 0;
+		for (size_t j = 0; environ[j] && !inherited; j++)
+			inherited = env[i] == environ[j];
+		if (!inherited) {
+			explicit_bzero(env[i], strlen(env[i]));
+			free(env[i]);
+		}
+	}
+	free(env);
+	return rc == ENOENT || rc == ENOTDIR ? SHIM_EX_NOTFOUND : SHIM_EX_NOEXEC;
+}
+
+int main(int argc, char **argv)
+{
+	struct shim_err err = {0};
+	struct shim_opts o;
+	struct mapping m = {0};
+	int status;
+
+	jsonval_init_allocator();
+	if (opts_parse(&o, argc, argv, environ, &err) < 0) {
+		fprintf(stderr, "covenant-shim: error: %s\n", err.msg);
+		return err.status;
+	}
+	log_setup(o.verbosity, o.log_format);
+	if (o.help || o.version) {
+		fputs(o.help ? opts_usage() : "covenant-shim " SHIM_VERSION "\n", stdout);
+		opts_free(&o);
+		return 0;
+	}
+	if (o.audit || o.iam_policy) {
+		log_error("%s is not implemented yet", o.audit ? "--audit" : "--iam-policy");
+		opts_free(&o);
+		return SHIM_EX_USAGE;
+	}
+	if (mapping_build(&m, &o, environ, &err) < 0) {
+		log_error("%s", err.msg);
+		opts_free(&o);
+		return err.status;
+	}
+	status = run(&o, &m);
+	mapping_free(&m);
+	opts_free(&o);
+	return status;
+}
