@@ -40,7 +40,7 @@ ifneq ($(wildcard shim/resolve_main.c),)
 BINS += $(BUILD)/covenant-shim-resolve
 endif
 
-.PHONY: all check unit integration install asan valgrind fuzz bench clean format
+.PHONY: all check unit integration install asan valgrind fuzz demo bench clean format
 all: $(BINS)
 
 $(BUILD)/obj/%.o: shim/%.c
@@ -101,6 +101,10 @@ fuzz: $(FUZZ_TARGETS)
 			>build/fuzz/$${t##*/}.log 2>&1 || { tail -n 40 build/fuzz/$${t##*/}.log; exit 1; }; \
 		tail -n 1 build/fuzz/$${t##*/}.log; \
 	done
+
+# The README's demo: the example worker resolved offline and against the AWS emulator.
+demo: all
+	BUILD=$(BUILD) scripts/demo
 
 bench: all $(HELPERS)
 	BUILD=$(BUILD) bench/run

@@ -383,3 +383,83 @@ def test_pid1_holds_no_value(aws, tmp_path):
     finally:
         p.kill()
         p.wait()
+
+
+def test_batches_of_20_secrets_and_10_parameters_in_one_wave(aws, tmp_path):
+    store = copy.deepcopy(STORE)
+    store["secrets"].update({f"many/s{i}": f"secret-{i}" for i in range(25)})
+    store["parameters"].update({f"/many/p{i}": f"param-{i}" for i in range(23)})
+    aws.set_store(store)
+    a = "arn:aws:secretsmanager:us-east-1:123456789012:secret:many/s{}"
+    p = "arn:aws:ssm:us-east-1:123456789012:parameter/many/p{}"
+    extra = {f"S{i}": a.format(i) for i in range(25)}
+    extra.update({f"P{i}": p.format(i) for i in range(23)})
+    extra["DUP"] = a.format(3)  # the same secret twice is one fetch
+    aws.set_latency(50)  # calls of one wave overlap: each waits 50 ms for its answer
+    r, got = app_env(aws, tmp_path, [], env_for(aws, **extra))
+    assert r.returncode == 0, r.stderr
+    assert all(got[f"S{i}"] == f"secret-{i}" for i in range(25))
+    assert all(got[f"P{i}"] == f"param-{i}" for i in range(23))
+    assert got["DUP"] == "secret-3"
+    reqs = aws.requests()
+    assert sorted(len(q["names"]) for q in reqs if q["op"] == "BatchGetSecretValue") == [5, 20]
+    assert sorted(len(q["names"]) for q in reqs if q["op"] == "GetParameters") == [3, 10, 10]
+    assert "from 5 API calls in 1 wave" in r.stderr
+
+
+def test_binary_secrets_and_nul_bytes(aws, tmp_path):
+    store = copy.deepcopy(STORE)
+    store["secrets"]["app/cert"] = {"binary": "aGVsbG8gYmluYXJ5"}  # "hello binary"
+    store["secrets"]["app/nul"] = {"binary": "AAEC"}  # 00 01 02
+    aws.set_store(store)
+    a = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/{}"
+    r, got = app_env(aws, tmp_path, [], env_for(aws, CERT=a.format("cert")))
+    assert r.returncode == 0, r.stderr
+    assert got["CERT"] == "hello binary"
+    marker = tmp_path / "started"
+    r = run(["--", "touch", str(marker)], env_for(aws, CERT=a.format("cert"), NUL=a.format("nul")))
+    assert r.returncode == 78, r.stderr
+    assert "NUL: secret app/nul" in r.stderr and "NUL byte" in r.stderr
+    assert not marker.exists()
+
+
+def test_region_from_ecs_task_metadata(aws, tmp_path):
+    import http.server
+    import threading
+
+    class Metadata(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps({"Cluster": "c", "AvailabilityZone": "eu-west-1b"}).encode()
+            self.send_response(200 if self.path == "/v4/abc/task" else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Metadata)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        store = copy.deepcopy(STORE)
+        store["regions"] = {"eu-west-1": {"secrets": {"eu/db": "eu-value"}}}
+        aws.set_store(store)
+        td = tmp_path / "td.json"
+        td.write_text(json.dumps({"containerDefinitions": [
+            {"name": "w", "secrets": [{"name": "DB", "valueFrom": "eu/db"}]}]}))
+        env = env_for(aws, ECS_CONTAINER_METADATA_URI_V4=f"http://127.0.0.1:{server.server_port}"
+                                                         "/v4/abc")
+        del env["AWS_REGION"], env["AWS_DEFAULT_REGION"]
+        r, got = app_env(aws, tmp_path, ["-t", str(td)], env)
+        assert r.returncode == 0, r.stderr
+        assert got["DB"] == "eu-value"
+        assert {q["region"] for q in aws.requests()} == {"eu-west-1"}
+    finally:
+        server.shutdown()
+
+
+def test_command_not_found_after_resolution(aws, tmp_path):
+    r = run(["-t", WEB_TD, "--", "/nonexistent/app"], env_for(aws))
+    assert r.returncode == 127, r.stderr
+    assert "/nonexistent/app" in r.stderr
+    assert_no_values(r.stderr)

@@ -1,0 +1,254 @@
+"""The Python half of bench/resolve.sh: checks what each entrypoint resolved, reads API calls and
+waves out of the emulator's request log, and prints the Markdown table and the bars.
+
+usage: resolve-table.py verify STORE TASK_DEFINITION ENV_JSON
+           exit 0 when ENV_JSON (a dump of os.environ) holds every variable of the task
+           definition's `secrets` byte for byte as the store has it; else names what differs
+       resolve-table.py calls LOG LABEL
+           one JSON line summing up the requests in LOG (the emulator's request log of one run)
+       resolve-table.py table WORKDIR
+           the report, from WORKDIR's hyperfine JSON (time-<tool>-<round>.json), calls.jsonl
+           and notes
+No value is ever printed: only names, counts and times.
+"""
+import glob
+import json
+import statistics
+import sys
+
+SHIM = "covenant-shim"
+BOTO3 = "boto3 entrypoint"
+AWSCLI = "AWS CLI entrypoint"
+SHIM_50 = "covenant-shim, 50 ms latency"
+BOTO3_50 = "boto3 entrypoint, 50 ms latency"
+TOOLS = [SHIM, BOTO3, AWSCLI, SHIM_50, BOTO3_50]
+BARS = {BOTO3: 15, AWSCLI: 60}
+MAX_CALLS = 3
+CREDENTIAL_OPS = ("EcsCredentials", "AssumeRole", "AssumeRoleWithWebIdentity")
+
+
+def container_secrets(td_path):
+    with open(td_path, encoding="utf-8") as f:
+        doc = json.load(f)
+    doc = doc.get("taskDefinition", doc)
+    cs = doc["containerDefinitions"]
+    c = next((c for c in cs if c.get("name") == "web"), None) or \
+        next(c for c in cs if c.get("secrets"))
+    return c.get("secrets", [])
+
+
+def store_text(value):
+    """A store secret as its SecretString (README: non-strings are their compact JSON)."""
+    if isinstance(value, dict) and "string" in value and len(value) == 1:
+        return value["string"]
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+
+
+def store_parameter(value):
+    if isinstance(value, list):
+        return ",".join(value)
+    return value["value"] if isinstance(value, dict) else value
+
+
+def expected_env(store_path, td_path):
+    with open(store_path, encoding="utf-8") as f:
+        store = json.load(f)
+    out = {}
+    for s in container_secrets(td_path):
+        v = s["valueFrom"]
+        if v.startswith("arn:aws:secretsmanager:"):
+            p = v.split(":")
+            text = store_text(store["secrets"][p[6]])
+            if len(p) > 7 and p[7]:
+                text = json.loads(text)[p[7]]
+                text = text if isinstance(text, str) else json.dumps(text)
+            out[s["name"]] = text
+        else:
+            name = v.split(":parameter", 1)[1] if v.startswith("arn:aws:ssm:") else v
+            out[s["name"]] = store_parameter(store["parameters"][name])
+    return out
+
+
+def verify(store_path, td_path, env_path):
+    want = expected_env(store_path, td_path)
+    with open(env_path, encoding="utf-8") as f:
+        got = json.load(f)
+    missing = [k for k in want if k not in got]
+    wrong = [k for k in want if k in got and got[k] != want[k]]
+    if missing or wrong:
+        print(f"{len(want) - len(missing) - len(wrong)} of {len(want)} variables right;"
+              f" missing: {', '.join(missing) or 'none'}; different: {', '.join(wrong) or 'none'}")
+        return 1
+    print(f"all {len(want)} variables byte-exact")
+    return 0
+
+
+def waves(reqs):
+    """Groups requests into waves: a request joins the current wave when it started before
+    any request of that wave had been answered; otherwise it waited for one, and opens the
+    next wave. Meaningful with injected latency, where an answer takes >= the latency."""
+    out = []
+    first_end = None
+    for r in sorted(reqs, key=lambda r: r["time"]):
+        end = r["time"] + (r.get("duration_ms") or 0) / 1000
+        if out and r["time"] < first_end:
+            out[-1].append(r)
+            first_end = min(first_end, end)
+        else:
+            out.append([r])
+            first_end = end
+    return out
+
+
+def calls(log_path, label):
+    with open(log_path, encoding="utf-8") as f:
+        reqs = [json.loads(line) for line in f if line.strip()]
+    reqs = [r for r in reqs if "event" not in r]
+    creds = [r for r in reqs if r["op"] in CREDENTIAL_OPS]
+    api = [r for r in reqs if r["op"] not in CREDENTIAL_OPS]
+    starts = [r["time"] for r in api]
+    print(json.dumps({
+        "label": label, "calls": len(api), "credential_calls": len(creds),
+        "ops": sorted(r["op"] for r in api),
+        "connections": len({r["conn"] for r in api}),
+        "reused_requests": sum(1 for r in api if r["conn_request"] > 1),
+        "failed": sum(1 for r in reqs if r["status"] != 200),
+        "waves": len(waves(api)), "waves_with_credentials": len(waves(reqs)),
+        "spread_ms": round((max(starts) - min(starts)) * 1000, 1) if starts else None,
+    }))
+    return 0
+
+
+def pooled_times(work):
+    """tool -> list of seconds, over every round's hyperfine JSON."""
+    times = {}
+    for path in sorted(glob.glob(f"{work}/time-*.json")):
+        with open(path) as f:
+            for r in json.load(f)["results"]:
+                times.setdefault(r["command"], []).extend(r["times"])
+    return times
+
+
+def mean_sd(xs):
+    return statistics.mean(xs), (statistics.stdev(xs) if len(xs) > 1 else 0.0)
+
+
+def read_calls(work):
+    out = {}
+    try:
+        with open(f"{work}/calls.jsonl") as f:
+            for line in f:
+                c = json.loads(line)
+                out[c["label"]] = c
+    except FileNotFoundError:
+        pass
+    return out
+
+
+def fmt_ms(s):
+    return f"{s * 1e3:.1f}" if s < 10 else f"{s * 1e3:.0f}"
+
+
+def time_table(times, counted):
+    means = {t: mean_sd(ts)[0] for t, ts in times.items()}
+    print("| tool | resolve 22 variables and exec `/bin/true`, ms (mean ± sd) | median, ms "
+          "| ratio to covenant-shim at the same latency | API calls per run | connections | sequential waves "
+          "at 50 ms | runs |")
+    print("|---|--:|--:|--:|--:|--:|--:|--:|")
+    for tool in TOOLS:
+        ts = times.get(tool)
+        if not ts:
+            print(f"| {tool} | not measured | | | | | | |")
+            continue
+        m, sd = mean_sd(ts)
+        base = SHIM_50 if tool.endswith("latency") else SHIM
+        ratio = f"{m / means[base]:.1f}x" if base in means else "n/a"
+        if tool == base:
+            ratio = "1.0x"
+        c = counted.get(tool.replace(", 50 ms latency", "") + ", 50 ms")
+        cells = [f"{c['calls']}", f"{c['connections']}", f"{c['waves']}"] if c else ["—"] * 3
+        print(f"| {tool} | {fmt_ms(m)} ± {fmt_ms(sd)} | {fmt_ms(statistics.median(ts))} "
+              f"| {ratio} | " + " | ".join(cells) + f" | {len(ts)} |")
+    return means
+
+
+def calls_table(counted):
+    print("| one run of | credentials calls | API calls | operations | connections "
+          "| requests on a reused connection | waves of API calls | first to last API call "
+          "started, ms |")
+    print("|---|--:|--:|---|--:|--:|--:|--:|")
+    for label, c in counted.items():
+        ops = ", ".join(f"{op} x{c['ops'].count(op)}" for op in dict.fromkeys(c["ops"]))
+        print(f"| {label} | {c['credential_calls']} | {c['calls']} | {ops} | {c['connections']} "
+              f"| {c['reused_requests']} | {c['waves']} | {c['spread_ms']} |")
+
+
+def bars(times, means, counted):
+    print(f"Bars for {SHIM} (DESIGN.md section 7):")
+    print()
+
+    def bar(text, ok, detail):
+        print(f"- {'PASS' if ok else 'FAIL'}: {text}: {detail}")
+
+    # Waves are read only where latency makes them visible: without it an answer takes well
+    # under a millisecond and calls sent together may not overlap at the server.
+    shim_runs = {k: c for k, c in counted.items() if k.startswith(SHIM)}
+    with_latency = [c for k, c in shim_runs.items() if k.endswith(", 50 ms")]
+    ok = bool(with_latency) and all(c["waves"] == 1 for c in with_latency) and \
+        all(c["calls"] <= MAX_CALLS and not c["failed"] for c in shim_runs.values())
+    detail = "; ".join(f"{k}: {c['calls']} calls" +
+                       (f" in {c['waves']} wave(s)" if k.endswith(", 50 ms") else "") +
+                       (f" after {c['credential_calls']} credentials call(s)"
+                        if c["credential_calls"] else "")
+                       for k, c in shim_runs.items())
+    bar(f"at most {MAX_CALLS} API calls for the 22 variables, in one wave", ok,
+        detail or "not measured")
+    for tool, need in BARS.items():
+        if SHIM in means and tool in means:
+            r = means[tool] / means[SHIM]
+            rmed = statistics.median(times[tool]) / statistics.median(times[SHIM])
+            bar(f"at least {need}x faster than the {tool}", r >= need,
+                f"{r:.1f}x ({fmt_ms(means[tool])} ms against {fmt_ms(means[SHIM])} ms; "
+                f"medians: {rmed:.1f}x)")
+        else:
+            bar(f"at least {need}x faster than the {tool}", False, "not measured")
+
+
+def table(work):
+    times = pooled_times(work)
+    counted = read_calls(work)
+    means = time_table(times, counted)
+    print()
+    print("API calls and waves, from the emulator's request log (one run each, log cleared "
+          "before; a wave is the calls started before any of them was answered):")
+    print()
+    calls_table(counted)
+    print()
+    bars(times, means, counted)
+    try:
+        with open(f"{work}/notes") as f:
+            notes = [line.strip() for line in f if line.strip()]
+    except FileNotFoundError:
+        notes = []
+    if notes:
+        print()
+        print("Notes:")
+        print()
+        for n in notes:
+            print(f"- {n}")
+    return 0
+
+
+def main():
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "verify":
+        return verify(*args)
+    if cmd == "calls":
+        return calls(*args)
+    if cmd == "table":
+        return table(*args)
+    sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
