@@ -173,6 +173,28 @@ for ((r = 0; r < ROUNDS; r++)); do
 done
 set_latency 0
 
+# --- 4. PID 1 after resolution: the resolver must not leak into the supervisor ---------------
+echo "PID 1 after resolution" >&2
+unshare --pid --fork --mount-proc "$SHIM" -t "$TD" -- /bin/sleep 30 2>/dev/null &
+ns_pid=$!
+pid1=""
+for ((i = 0; i < 250; i++)); do
+	pid1=$(pgrep -P "$ns_pid" | head -n 1 || true)
+	[ -n "$pid1" ] && pgrep -x -P "$pid1" sleep >/dev/null && break
+	pid1=""
+	sleep 0.02
+done
+if [ -n "$pid1" ]; then
+	pid1_rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid1/status")
+	pid1_libs=$(grep -oE 'lib(curl|crypto|ssl|jansson)[^/ ]*' "/proc/$pid1/maps" | sort -u |
+		tr '\n' ' ')
+	kill -TERM "$pid1" 2>/dev/null || true
+else
+	note "PID 1 after resolution: the application did not start"
+	kill -KILL "$ns_pid" 2>/dev/null || true
+fi
+wait "$ns_pid" 2>/dev/null || true
+
 # --- Report ----------------------------------------------------------------------------------
 {
 	echo "## Resolution: covenant-shim against boto3 and AWS CLI entrypoint scripts"
@@ -186,6 +208,13 @@ set_latency 0
 		"$("$AWS_CLI" --version 2>&1 | cut -d' ' -f1,2)"
 	echo
 	"$PY" bench/resolve-table.py table "$WORK"
+	if [ -n "$pid1" ]; then
+		verdict=PASS
+		[ -z "$pid1_libs" ] && [ "$pid1_rss" -le 1024 ] || verdict=FAIL
+		echo "- $verdict: the resolver does not leak into PID 1: after resolving the 22" \
+			"variables, PID 1 (application \`sleep\`) has VmRSS $pid1_rss kB and maps" \
+			"${pid1_libs:-none of libcurl, libcrypto, libssl, jansson}"
+	fi
 } >"$WORK/report.md"
 cat "$WORK/report.md"
 cp "$WORK/report.md" "$OUT/resolve.md"
