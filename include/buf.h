@@ -6,13 +6,16 @@
 #include <stddef.h>
 
 struct buf {
-	char *ptr;   /* NUL-terminated when non-NULL; owned by the buffer */
+	char *ptr; /* NUL-terminated when non-NULL; owned by the buffer */
 	size_t len;
 	size_t cap;
 	int oom;
 };
 
-#define BUF_INIT {0}
+#define BUF_INIT                                                                                   \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 int buf_grow(struct buf *b, size_t extra);
 void buf_put(struct buf *b, const void *data, size_t len);

@@ -7,23 +7,23 @@
 enum shim_status {
 	SHIM_OK = 0,
 	SHIM_EX_USAGE = 64,
-	SHIM_EX_DATA = 65,	  /* input that does not parse */
+	SHIM_EX_DATA = 65, /* input that does not parse */
 	SHIM_EX_INTERNAL = 70,
 	SHIM_EX_UNAVAILABLE = 69, /* AWS unreachable or failing after retries */
-	SHIM_EX_NOPERM = 77,	  /* access denied, or no credentials */
+	SHIM_EX_NOPERM = 77,      /* access denied, or no credentials */
 	SHIM_EX_UNRESOLVED = 78,  /* missing secret, key, version or parameter */
 	SHIM_EX_NOEXEC = 126,
 	SHIM_EX_NOTFOUND = 127,
 };
 
 struct shim_err {
-	int status;	/* one of enum shim_status; 0 when no error was recorded */
-	char msg[512];	/* one line naming what is wrong and where; never a secret value */
+	int status;    /* one of enum shim_status; 0 when no error was recorded */
+	char msg[512]; /* one line naming what is wrong and where; never a secret value */
 };
 
 /* Record an error (printf-style) and return -1, so callers can `return shim_err_set(...)`. */
 int shim_err_set(struct shim_err *err, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 /* The worse of two statuses for reports that combine several failures (--check). */
 int shim_status_worst(int a, int b);

@@ -10,6 +10,6 @@
  * max bytes, unreadable files and directories fail with SHIM_EX_DATA, naming what and path;
  * the caller wipes and frees *out. */
 int file_read(char **out, size_t *len, const char *path, size_t max, const char *what,
-	      struct shim_err *err);
+              struct shim_err *err);
 
 #endif

@@ -9,32 +9,32 @@
 #include "valuefrom.h"
 
 enum var_source {
-	VAR_ENV = 1,	    /* an ARN in the inherited environment, resolved in place */
-	VAR_ENV_FILE,	    /* --env-file */
+	VAR_ENV = 1,        /* an ARN in the inherited environment, resolved in place */
+	VAR_ENV_FILE,       /* --env-file */
 	VAR_TASKDEF_ENV,    /* the container's `environment` */
 	VAR_TASKDEF_SECRET, /* the container's `secrets` */
-	VAR_IMPORT,	    /* --ssm-path, --secret-json */
+	VAR_IMPORT,         /* --ssm-path, --secret-json */
 };
 
 struct var {
 	char *name;
-	char *value;	  /* literal, or once resolved; NULL before; wiped on free */
-	int has_ref;	  /* the value comes from ref */
+	char *value; /* literal, or once resolved; NULL before; wiped on free */
+	int has_ref; /* the value comes from ref */
 	struct ref ref;
 	enum var_source source;
-	char *origin;	  /* where it was mapped: "task definition container web", "x.env:3" */
-	int status;	  /* 0, or the exit status of its failure */
-	char *error;	  /* one line, no value, when status != 0 */
+	char *origin; /* where it was mapped: "task definition container web", "x.env:3" */
+	int status;   /* 0, or the exit status of its failure */
+	char *error;  /* one line, no value, when status != 0 */
 };
 
 enum import_kind { IMPORT_SSM_PATH = 1, IMPORT_SECRET_JSON };
 
 struct import {
 	enum import_kind kind;
-	char *arg;	/* the path, or the secret id as given */
+	char *arg;      /* the path, or the secret id as given */
 	struct ref ref; /* --secret-json: the secret; --ssm-path: kind 0 */
-	int status;	/* 0, or the exit status of its failure */
-	char *error;	/* one line, no value, when status != 0 */
+	int status;     /* 0, or the exit status of its failure */
+	char *error;    /* one line, no value, when status != 0 */
 };
 
 struct mapping {
@@ -42,7 +42,7 @@ struct mapping {
 	size_t n, cap;
 	struct import *imports;
 	size_t n_imports;
-	char **command;	 /* from the task definition when no COMMAND was given; owned */
+	char **command;  /* from the task definition when no COMMAND was given; owned */
 	char *container; /* the container used, or NULL without a task definition */
 };
 
@@ -51,14 +51,15 @@ struct mapping {
  * A reference that does not parse fails only its variable (status 65 in the var), so
  * --check can list every problem. */
 int mapping_build(struct mapping *out, const struct shim_opts *o, char **envp,
-		  struct shim_err *err);
+                  struct shim_err *err);
 void mapping_free(struct mapping *m);
 
 /* Append a variable (name copied); NULL on OOM. */
 struct var *mapping_add(struct mapping *m, const char *name, enum var_source src,
-			const char *origin);
+                        const char *origin);
 struct var *mapping_find(const struct mapping *m, const char *name);
-void var_fail(struct var *v, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void var_fail(struct var *v, int status, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 
 /* "secret NAME[:KEY] (REGION)" / "parameter NAME (REGION)": how logs and --check name a
  * source; region may be NULL. Writes into out. */

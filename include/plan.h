@@ -19,16 +19,16 @@ struct fetch {
 	const char *partition; /* NULL: the default partition of the region */
 	const char *region;    /* NULL until the default region is applied */
 	const char *account;
-	const char *id;	       /* SecretId, parameter name or ARN (no selector), or the path */
-	const char *name;      /* human name */
+	const char *id;   /* SecretId, parameter name or ARN (no selector), or the path */
+	const char *name; /* human name */
 	const char *stage, *version_id; /* secrets */
-	const char *selector;	       /* parameters */
+	const char *selector;           /* parameters */
 	/* result */
 	int done;
-	int status;	     /* 0 or an exit status */
-	char error[400];     /* "ResourceNotFoundException: ..." when status != 0; no value */
-	char *value;	     /* secret string or parameter value; wiped on free */
-	size_t value_len;    /* a binary secret may hold a NUL: the resolver refuses it */
+	int status;              /* 0 or an exit status */
+	char error[400];         /* "ResourceNotFoundException: ..." when status != 0; no value */
+	char *value;             /* secret string or parameter value; wiped on free */
+	size_t value_len;        /* a binary secret may hold a NUL: the resolver refuses it */
 	struct path_item *items; /* FETCH_PATH */
 	size_t n_items;
 };
@@ -48,7 +48,7 @@ void plan_free(struct plan *p);
 
 /* Record a failure, or a value (copied; len bytes), on a fetch. */
 void fetch_fail(struct fetch *f, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 int fetch_set_value(struct fetch *f, const char *value, size_t len);
 int fetch_add_item(struct fetch *f, const char *name, const char *value);
 

@@ -7,8 +7,7 @@
 
 /* Run argv[0] (looked up in PATH when search_path) as the supervised child and return the
  * status the supervisor should exit with. Never returns before the child has exited. */
-int supervise_run(const struct shim_opts *o, const char *file, char *const argv[],
-		  int search_path);
+int supervise_run(const struct shim_opts *o, const char *file, char *const argv[], int search_path);
 
 /* The exit status for a wait(2) status: the code, or 128+N for signal N. */
 int supervise_exit_status(int wstatus);

@@ -26,7 +26,7 @@
 enum call_op { OP_BATCH_SECRETS, OP_GET_SECRET, OP_GET_PARAMS, OP_BY_PATH };
 
 static const char *const op_names[] = {"BatchGetSecretValue", "GetSecretValue", "GetParameters",
-				       "GetParametersByPath"};
+                                       "GetParametersByPath"};
 
 /* One API call: the fetches it answers (plan indexes; the plan's array does not move while the
  * backend runs, but the call array does, so calls are kept by index too). */
@@ -35,7 +35,7 @@ struct call {
 	const char *region, *partition, *account; /* borrowed from its first fetch */
 	size_t fetches[SM_BATCH_MAX];
 	size_t n;
-	int pending;	  /* to be sent in the next wave */
+	int pending;      /* to be sent in the next wave */
 	char *next_token; /* GetParametersByPath: the page to ask for */
 	struct buf body;
 	char *url;
@@ -104,18 +104,18 @@ static int container_credentials(struct aws *a)
 		goto out;
 	if (req.status == 0) {
 		shim_err_set(a->err, SHIM_EX_UNAVAILABLE,
-			     "ECS container credentials endpoint: %s (%d attempts)", req.errmsg,
-			     req.attempts);
+		             "ECS container credentials endpoint: %s (%d attempts)", req.errmsg,
+		             req.attempts);
 	} else if (req.status != 200) {
 		shim_err_set(a->err, req.status >= 500 ? SHIM_EX_UNAVAILABLE : SHIM_EX_NOPERM,
-			     "ECS container credentials endpoint answered HTTP %ld", req.status);
+		             "ECS container credentials endpoint answered HTTP %ld", req.status);
 	} else if (creds_parse_container(&a->creds, buf_cstr(&req.resp), req.resp.len, a->err) ==
-		   0) {
+	           0) {
 		rc = 1;
 		if (a->creds.expiration && a->creds.expiration <= (long long)time(NULL)) {
 			creds_clear(&a->creds);
 			rc = shim_err_set(a->err, SHIM_EX_NOPERM,
-					  "ECS container credentials: they have already expired");
+			                  "ECS container credentials: they have already expired");
 		}
 	}
 out:
@@ -134,8 +134,8 @@ static int get_credentials(struct aws *a)
 		rc = container_credentials(a);
 	if (rc == 0)
 		return shim_err_set(a->err, SHIM_EX_NOPERM,
-				    "no AWS credentials found: set AWS_ACCESS_KEY_ID and "
-				    "AWS_SECRET_ACCESS_KEY, or run with an ECS task role");
+		                    "no AWS credentials found: set AWS_ACCESS_KEY_ID and "
+		                    "AWS_SECRET_ACCESS_KEY, or run with an ECS task role");
 	if (rc > 0)
 		log_debug("credentials from %s", a->creds.source);
 	return rc < 0 ? -1 : 0;
@@ -159,7 +159,7 @@ static char *metadata_region(struct aws *a)
 		else if (req.status != 200)
 			log_warn("ECS task metadata answered HTTP %ld", req.status);
 		else if (endpoint_region_from_task_metadata(&region, buf_cstr(&req.resp),
-							    req.resp.len, &e) < 0)
+		                                            req.resp.len, &e) < 0)
 			log_warn("ECS task metadata: %s", e.msg);
 	}
 	http_req_reset(&req);
@@ -183,9 +183,10 @@ static int default_region(struct aws *a)
 		return oom(a);
 	if (!a->p->default_region)
 		return shim_err_set(a->err, SHIM_EX_USAGE,
-				    "no AWS region for references given by name: pass --region "
-				    "or set AWS_REGION");
-	log_debug("default region %s (%s)", a->p->default_region, source ? source : "task metadata");
+		                    "no AWS region for references given by name: pass --region "
+		                    "or set AWS_REGION");
+	log_debug("default region %s (%s)", a->p->default_region,
+	          source ? source : "task metadata");
 	return 0;
 }
 
@@ -210,8 +211,11 @@ static struct call *call_add(struct aws *a, enum call_op op, size_t fetch)
 		a->cap_calls = cap;
 	}
 	c = &a->calls[a->n_calls++];
-	*c = (struct call){.op = op, .region = f->region, .partition = f->partition,
-			   .account = f->account, .pending = 1};
+	*c = (struct call){.op = op,
+	                   .region = f->region,
+	                   .partition = f->partition,
+	                   .account = f->account,
+	                   .pending = 1};
 	c->fetches[c->n++] = fetch;
 	return c;
 }
@@ -242,8 +246,9 @@ static int plan_calls(struct aws *a)
 		else if (f->kind == FETCH_PARAM)
 			rc = add_to_batch(a, OP_GET_PARAMS, i, SSM_BATCH_MAX);
 		else
-			rc = call_add(a, f->kind == FETCH_PATH ? OP_BY_PATH : OP_GET_SECRET, i) ? 0
-												: oom(a);
+			rc = call_add(a, f->kind == FETCH_PATH ? OP_BY_PATH : OP_GET_SECRET, i)
+			             ? 0
+			             : oom(a);
 		if (rc < 0)
 			return -1;
 	}
@@ -300,7 +305,7 @@ static int call_prepare(struct aws *a, struct call *c)
 {
 	enum aws_service svc = c->op <= OP_GET_SECRET ? SVC_SECRETS_MANAGER : SVC_SSM;
 	struct sigv4_credentials cr = {a->creds.access_key_id, a->creds.secret_access_key,
-				       a->creds.session_token};
+	                               a->creds.session_token};
 	struct sigv4_params prm = {&cr, c->region, endpoint_signing_name(svc), time(NULL), 0};
 	char target[80], *host = NULL;
 	int https, rc;
@@ -319,9 +324,11 @@ static int call_prepare(struct aws *a, struct call *c)
 	if (rc < 0)
 		return -1;
 	http_req_reset(&c->req);
-	c->req = (struct http_req){.method = "POST", .url = c->url,
-				   .headers = (const char *const *)c->sig.headers,
-				   .body = c->body.ptr, .body_len = c->body.len};
+	c->req = (struct http_req){.method = "POST",
+	                           .url = c->url,
+	                           .headers = (const char *const *)c->sig.headers,
+	                           .body = c->body.ptr,
+	                           .body_len = c->body.len};
 	return 0;
 }
 
@@ -362,11 +369,11 @@ static int batch_result(struct aws *a, struct call *c, const struct sm_batch *b)
 			const struct sm_error *e = &b->errors[k];
 			if (strcmp(e->secret_id, f->id) == 0)
 				fetch_fail(f, awserr_exit_status(awserr_classify(400, e->code)),
-					   "%s: %s", *e->code ? e->code : "Error", e->message);
+				           "%s: %s", *e->code ? e->code : "Error", e->message);
 		}
 		if (!f->done)
 			fetch_fail(f, SHIM_EX_UNAVAILABLE,
-				   "BatchGetSecretValue: the response does not mention it");
+			           "BatchGetSecretValue: the response does not mention it");
 	}
 	return 0;
 }
@@ -377,20 +384,21 @@ static int params_result(struct aws *a, struct call *c, const struct ssm_result 
 		struct fetch *f = &a->p->f[c->fetches[i]];
 		char want[2200];
 		snprintf(want, sizeof(want), "%s%s%s", f->id, f->selector ? ":" : "",
-			 f->selector ? f->selector : "");
+		         f->selector ? f->selector : "");
 		for (size_t k = 0; k < r->n_params && !f->done; k++)
 			if (ssm_param_matches(&r->params[k], want) &&
 			    fetch_set_value(f, r->params[k].value, r->params[k].value_len) < 0)
 				return oom(a);
 		for (size_t k = 0; k < r->n_invalid && !f->done; k++)
 			if (strcmp(r->invalid[k], want) == 0)
-				fetch_fail(f, SHIM_EX_UNRESOLVED, "%s: the parameter%s does not exist",
-					   f->selector ? "ParameterVersionNotFound"
-						       : "ParameterNotFound",
-					   f->selector ? " version or label" : "");
+				fetch_fail(f, SHIM_EX_UNRESOLVED,
+				           "%s: the parameter%s does not exist",
+				           f->selector ? "ParameterVersionNotFound"
+				                       : "ParameterNotFound",
+				           f->selector ? " version or label" : "");
 		if (!f->done)
 			fetch_fail(f, SHIM_EX_UNAVAILABLE,
-				   "GetParameters: the response does not mention it");
+			           "GetParameters: the response does not mention it");
 	}
 	return 0;
 }
@@ -402,8 +410,8 @@ static int path_result(struct aws *a, struct call *c, struct ssm_result *r)
 	for (size_t k = 0; k < r->n_params; k++) {
 		const struct ssm_param *prm = &r->params[k];
 		if (memchr(prm->value, '\0', prm->value_len)) {
-			fetch_fail(f, SHIM_EX_UNRESOLVED, "parameter %s: the value contains a NUL byte",
-				   prm->name);
+			fetch_fail(f, SHIM_EX_UNRESOLVED,
+			           "parameter %s: the value contains a NUL byte", prm->name);
 			return 0;
 		}
 		if (fetch_add_item(f, prm->name, prm->value) < 0)
@@ -443,8 +451,8 @@ static int call_result(struct aws *a, size_t ci)
 
 	if (rq->status == 0) {
 		snprintf(msg, sizeof(msg), "%s %s: %s (%d attempt%s%s)", op, c->url, rq->errmsg,
-			 rq->attempts, rq->attempts == 1 ? "" : "s",
-			 rq->deadline_hit ? ", --timeout reached" : "");
+		         rq->attempts, rq->attempts == 1 ? "" : "s",
+		         rq->deadline_hit ? ", --timeout reached" : "");
 		fail_all(a, c, SHIM_EX_UNAVAILABLE, msg);
 		return 0;
 	}
@@ -455,13 +463,14 @@ static int call_result(struct aws *a, size_t ci)
 			return fall_back(a, ci);
 		if (!*ae.code)
 			snprintf(msg, sizeof(msg), "%s: HTTP %ld (%d attempt%s)", op, rq->status,
-				 rq->attempts, rq->attempts == 1 ? "" : "s");
+			         rq->attempts, rq->attempts == 1 ? "" : "s");
 		else if (rq->attempts > 1 || rq->status >= 500)
 			snprintf(msg, sizeof(msg), "%s: %s (HTTP %ld, %d attempt%s)", ae.code,
-				 *ae.message ? ae.message : op, rq->status, rq->attempts,
-				 rq->attempts == 1 ? "" : "s");
+			         *ae.message ? ae.message : op, rq->status, rq->attempts,
+			         rq->attempts == 1 ? "" : "s");
 		else
-			snprintf(msg, sizeof(msg), "%s: %s", ae.code, *ae.message ? ae.message : op);
+			snprintf(msg, sizeof(msg), "%s: %s", ae.code,
+			         *ae.message ? ae.message : op);
 		fail_all(a, c, awserr_exit_status(ae.cls), msg);
 		return 0;
 	}
@@ -469,7 +478,7 @@ static int call_result(struct aws *a, size_t ci)
 		struct sm_batch b = {0};
 		struct sm_value v = {0};
 		if (c->op == OP_BATCH_SECRETS ? sm_parse_batch(&b, rq->resp.ptr, rq->resp.len, &e)
-					      : sm_parse_get(&v, rq->resp.ptr, rq->resp.len, &e))
+		                              : sm_parse_get(&v, rq->resp.ptr, rq->resp.len, &e))
 			rc = -1;
 		else if (c->op == OP_BATCH_SECRETS)
 			rc = batch_result(a, c, &b);
@@ -477,17 +486,18 @@ static int call_result(struct aws *a, size_t ci)
 			rc = set_secret(&a->p->f[c->fetches[0]], &v) < 0 ? oom(a) : 0;
 		else
 			fetch_fail(&a->p->f[c->fetches[0]], SHIM_EX_UNAVAILABLE,
-				   "GetSecretValue: the response is for another secret");
+			           "GetSecretValue: the response is for another secret");
 		sm_batch_clear(&b);
 		sm_value_clear(&v);
 	} else {
 		struct ssm_result r = {0};
 		if (c->op == OP_GET_PARAMS
-			    ? ssm_parse_get_parameters(&r, rq->resp.ptr, rq->resp.len, &e)
-			    : ssm_parse_by_path(&r, rq->resp.ptr, rq->resp.len, &e))
+		            ? ssm_parse_get_parameters(&r, rq->resp.ptr, rq->resp.len, &e)
+		            : ssm_parse_by_path(&r, rq->resp.ptr, rq->resp.len, &e))
 			rc = -1;
 		else
-			rc = c->op == OP_GET_PARAMS ? params_result(a, c, &r) : path_result(a, c, &r);
+			rc = c->op == OP_GET_PARAMS ? params_result(a, c, &r)
+			                            : path_result(a, c, &r);
 		ssm_result_clear(&r);
 	}
 	if (rc < 0 && e.status) { /* a malformed response fails the call's fetches, not the run */
@@ -525,7 +535,7 @@ static int run_waves(struct aws *a)
 			if (call_prepare(a, c) < 0)
 				goto out;
 			log_debug("%s %s: %zu name%s", op_names[c->op], c->region, c->n,
-				  c->n == 1 ? "" : "s");
+			          c->n == 1 ? "" : "s");
 			idx[n] = i;
 			reqs[n++] = &c->req;
 		}
@@ -547,8 +557,8 @@ out:
 	return rc;
 }
 
-int aws_fetch_plan(struct plan *p, const struct shim_opts *o, char **envp,
-		   struct resolve_stats *st, struct shim_err *err)
+int aws_fetch_plan(struct plan *p, const struct shim_opts *o, char **envp, struct resolve_stats *st,
+                   struct shim_err *err)
 {
 	struct aws a = {.p = p, .o = o, .envp = envp, .st = st, .err = err};
 	struct http_opts ho = {.ca_bundle = env_lookup(envp, "AWS_CA_BUNDLE")};
@@ -556,7 +566,7 @@ int aws_fetch_plan(struct plan *p, const struct shim_opts *o, char **envp,
 
 	if (o->profile)
 		return shim_err_set(err, SHIM_EX_USAGE,
-				    "--profile: shared config profiles are not supported yet");
+		                    "--profile: shared config profiles are not supported yet");
 	if (ho.ca_bundle && !*ho.ca_bundle)
 		ho.ca_bundle = NULL;
 	if (o->timeout_ms > 0)

@@ -22,13 +22,20 @@ int shim_err_set(struct shim_err *err, int status, const char *fmt, ...)
 static int status_rank(int s)
 {
 	switch (s) {
-	case SHIM_OK: return 0;
-	case SHIM_EX_UNRESOLVED: return 1;
-	case SHIM_EX_UNAVAILABLE: return 2;
-	case SHIM_EX_NOPERM: return 3;
-	case SHIM_EX_DATA: return 4;
-	case SHIM_EX_USAGE: return 5;
-	default: return 6;
+	case SHIM_OK:
+		return 0;
+	case SHIM_EX_UNRESOLVED:
+		return 1;
+	case SHIM_EX_UNAVAILABLE:
+		return 2;
+	case SHIM_EX_NOPERM:
+		return 3;
+	case SHIM_EX_DATA:
+		return 4;
+	case SHIM_EX_USAGE:
+		return 5;
+	default:
+		return 6;
 	}
 }
 

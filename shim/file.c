@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 int file_read(char **out, size_t *len, const char *path, size_t max, const char *what,
-	      struct shim_err *err)
+              struct shim_err *err)
 {
 	struct buf b = BUF_INIT;
 	char chunk[16384];
@@ -35,7 +35,7 @@ int file_read(char **out, size_t *len, const char *path, size_t max, const char 
 		}
 		if (b.len + (size_t)n > max) {
 			shim_err_set(err, SHIM_EX_DATA, "%s %s: larger than %zu bytes", what, path,
-				     max);
+			             max);
 			goto out;
 		}
 		buf_put(&b, chunk, (size_t)n);

@@ -59,11 +59,13 @@ void log_format_line(char *out, size_t size, int level, enum log_format format, 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (gmtime_r(&ts.tv_sec, &tm))
 		snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-			 tm.tm_sec, ts.tv_nsec / 1000000);
+		         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		         tm.tm_sec, ts.tv_nsec / 1000000);
 	json_escape(esc, sizeof(esc), msg);
-	snprintf(out, size, "{\"time\":\"%s\",\"level\":\"%s\",\"program\":\"covenant-shim\","
-		 "\"pid\":%ld,\"message\":\"%s\"}\n", stamp, name, (long)getpid(), esc);
+	snprintf(out, size,
+	         "{\"time\":\"%s\",\"level\":\"%s\",\"program\":\"covenant-shim\","
+	         "\"pid\":%ld,\"message\":\"%s\"}\n",
+	         stamp, name, (long)getpid(), esc);
 }
 
 void log_msg(int level, const char *fmt, ...)

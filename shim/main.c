@@ -68,15 +68,15 @@ int main(int argc, char **argv)
 		return exec_resolver_in_place(argv);
 	if (!o.command_argc && !o.task_definition) {
 		fprintf(stderr, "covenant-shim: error: no command given, and no --task-definition "
-				"to take it from (try --help)\n");
+		                "to take it from (try --help)\n");
 		opts_free(&o);
 		return SHIM_EX_USAGE;
 	}
 	if (o.refresh_ms)
 		log_warn("--refresh is not implemented yet: values are resolved once");
 
-	needs_resolver = opts_has_mapping(&o) || o.store || o.profile ||
-			 opts_env_has_reference(environ);
+	needs_resolver =
+	        opts_has_mapping(&o) || o.store || o.profile || opts_env_has_reference(environ);
 	if (needs_resolver) {
 		argv[0] = (char *)find_resolver();
 		status = supervise_run(&o, argv[0], argv, !strchr(argv[0], '/'));

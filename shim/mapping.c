@@ -34,7 +34,7 @@ struct var *mapping_find(const struct mapping *m, const char *name)
 }
 
 struct var *mapping_add(struct mapping *m, const char *name, enum var_source src,
-			const char *origin)
+                        const char *origin)
 {
 	struct var *v;
 
@@ -86,22 +86,22 @@ void mapping_describe_ref(char *out, size_t size, const struct ref *r, const cha
 	if (r->kind == REF_SECRET) {
 		if (r->json_key || r->version_stage || r->version_id)
 			snprintf(sel, sizeof(sel), ":%s:%s:%s", r->json_key ? r->json_key : "",
-				 r->version_stage ? r->version_stage : "",
-				 r->version_id ? r->version_id : "");
-		snprintf(out, size, "secret %s%s%s%s%s", r->name, sel, rg ? " (" : "",
-			 rg ? rg : "", rg ? ")" : "");
+			         r->version_stage ? r->version_stage : "",
+			         r->version_id ? r->version_id : "");
+		snprintf(out, size, "secret %s%s%s%s%s", r->name, sel, rg ? " (" : "", rg ? rg : "",
+		         rg ? ")" : "");
 	} else {
 		if (r->selector)
 			snprintf(sel, sizeof(sel), ":%s", r->selector);
 		snprintf(out, size, "parameter %s%s%s%s%s", r->name, sel, rg ? " (" : "",
-			 rg ? rg : "", rg ? ")" : "");
+		         rg ? rg : "", rg ? ")" : "");
 	}
 }
 
 /* A variable whose value is a reference; a reference that does not parse fails the
  * variable alone. */
 static int add_ref(struct mapping *m, const char *name, const char *value, unsigned flags,
-		   enum var_source src, const char *origin, struct shim_err *err)
+                   enum var_source src, const char *origin, struct shim_err *err)
 {
 	struct var *v = mapping_add(m, name, src, origin);
 	struct shim_err perr = {0};
@@ -115,8 +115,8 @@ static int add_ref(struct mapping *m, const char *name, const char *value, unsig
 	return 0;
 }
 
-static int add_literal(struct mapping *m, const char *name, const char *value,
-		       enum var_source src, const char *origin, struct shim_err *err)
+static int add_literal(struct mapping *m, const char *name, const char *value, enum var_source src,
+                       const char *origin, struct shim_err *err)
 {
 	struct var *v = mapping_add(m, name, src, origin);
 
@@ -180,8 +180,8 @@ static int map_env_file(struct mapping *m, const char *path, char **envp, struct
 			mapping_remove(m, old);
 		snprintf(origin, sizeof(origin), "env file %s:%d", path, e->line);
 		if ((ref_is_arn(e->value)
-			     ? add_ref(m, e->name, e->value, 0, VAR_ENV_FILE, origin, err)
-			     : add_literal(m, e->name, e->value, VAR_ENV_FILE, origin, err)) < 0)
+		             ? add_ref(m, e->name, e->value, 0, VAR_ENV_FILE, origin, err)
+		             : add_literal(m, e->name, e->value, VAR_ENV_FILE, origin, err)) < 0)
 			goto out;
 	}
 	rc = 0;
@@ -203,10 +203,10 @@ struct taskdef_ctx {
 };
 
 static int td_fail(const struct taskdef_ctx *t, struct shim_err *err, const char *what, size_t i,
-		   const char *problem)
+                   const char *problem)
 {
 	return shim_err_set(err, SHIM_EX_DATA, "task definition %s: container %s: %s[%zu]: %s",
-			    t->path, t->container, what, i, problem);
+	                    t->path, t->container, what, i, problem);
 }
 
 /* The container: --container, else the only one with secrets, else the only essential one. */
@@ -216,13 +216,14 @@ static json_t *td_select(json_t *defs, const char *want, const char *path, struc
 	size_t i, n_secrets = 0, n_essential = 0;
 	struct buf names = BUF_INIT;
 
-	json_array_foreach(defs, i, c) {
+	json_array_foreach(defs, i, c)
+	{
 		const char *name = json_string_value(json_object_get(c, "name"));
 		json_t *ess = json_object_get(c, "essential");
 		if (!json_is_object(c) || !name) {
 			shim_err_set(err, SHIM_EX_DATA,
-				     "task definition %s: containerDefinitions[%zu] has no name", path,
-				     i);
+			             "task definition %s: containerDefinitions[%zu] has no name",
+			             path, i);
 			buf_free(&names);
 			return NULL;
 		}
@@ -244,19 +245,21 @@ static json_t *td_select(json_t *defs, const char *want, const char *path, struc
 		c = NULL;
 	if (!c) {
 		if (want)
-			shim_err_set(err, SHIM_EX_DATA, "task definition %s: no container %s (it has: %s)",
-				     path, want, buf_cstr(&names));
+			shim_err_set(err, SHIM_EX_DATA,
+			             "task definition %s: no container %s (it has: %s)", path, want,
+			             buf_cstr(&names));
 		else
 			shim_err_set(err, SHIM_EX_DATA,
-				     "task definition %s: choose a container with --container (it has: %s)",
-				     path, buf_cstr(&names));
+			             "task definition %s: choose a container with --container (it "
+			             "has: %s)",
+			             path, buf_cstr(&names));
 	}
 	buf_free(&names);
 	return c;
 }
 
 static int td_strings(char ***out, size_t *n, json_t *arr, const struct taskdef_ctx *t,
-		      const char *what, struct shim_err *err)
+                      const char *what, struct shim_err *err)
 {
 	size_t i;
 	json_t *s;
@@ -264,9 +267,11 @@ static int td_strings(char ***out, size_t *n, json_t *arr, const struct taskdef_
 	if (!arr)
 		return 0;
 	if (!json_is_array(arr))
-		return shim_err_set(err, SHIM_EX_DATA, "task definition %s: container %s: %s is not an array",
-				    t->path, t->container, what);
-	json_array_foreach(arr, i, s) {
+		return shim_err_set(err, SHIM_EX_DATA,
+		                    "task definition %s: container %s: %s is not an array", t->path,
+		                    t->container, what);
+	json_array_foreach(arr, i, s)
+	{
 		char **v = realloc(*out, (*n + 2) * sizeof(*v));
 		if (!v)
 			return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
@@ -302,7 +307,7 @@ static size_t td_shim_words(char **v, size_t n)
 
 /* entryPoint (without the shim itself and its options) followed by command, as ECS runs it. */
 static int td_command(struct mapping *m, json_t *c, const struct taskdef_ctx *t,
-		      struct shim_err *err)
+                      struct shim_err *err)
 {
 	char **v = NULL;
 	size_t n = 0, skip = 0;
@@ -331,7 +336,7 @@ out:
 
 /* Sources 3 and 4: the container's environment (literal) and secrets (references). */
 static int td_entries(struct mapping *m, json_t *c, const struct taskdef_ctx *t, char **envp,
-		      struct shim_err *err)
+                      struct shim_err *err)
 {
 	static const char *const kinds[] = {"environment", "secrets"};
 	char origin[300];
@@ -344,22 +349,26 @@ static int td_entries(struct mapping *m, json_t *c, const struct taskdef_ctx *t,
 
 		if (arr && !json_is_array(arr))
 			return shim_err_set(err, SHIM_EX_DATA,
-					    "task definition %s: container %s: %s is not an array",
-					    t->path, t->container, kinds[k]);
-		json_array_foreach(arr, i, e) {
+			                    "task definition %s: container %s: %s is not an array",
+			                    t->path, t->container, kinds[k]);
+		json_array_foreach(arr, i, e)
+		{
 			const char *name = json_string_value(json_object_get(e, "name"));
 			const char *value = json_string_value(json_object_get(e, field));
 			if (!name || !value)
-				return td_fail(t, err, kinds[k], i, k ? "needs string name and valueFrom"
-								      : "needs string name and value");
+				return td_fail(t, err, kinds[k], i,
+				               k ? "needs string name and valueFrom"
+				                 : "needs string name and value");
 			if (!env_name_valid(name))
 				return td_fail(t, err, kinds[k], i, "invalid variable name");
 			if (is_set(m, envp, name)) {
-				log_msg(k ? LOG_INFO : LOG_DEBUG, "%s: already set, kept (%s not %s)",
-					name, kinds[k], k ? "fetched" : "applied");
+				log_msg(k ? LOG_INFO : LOG_DEBUG,
+				        "%s: already set, kept (%s not %s)", name, kinds[k],
+				        k ? "fetched" : "applied");
 				continue;
 			}
-			if ((k ? add_ref(m, name, value, REF_ALLOW_NAME, VAR_TASKDEF_SECRET, origin, err)
+			if ((k ? add_ref(m, name, value, REF_ALLOW_NAME, VAR_TASKDEF_SECRET, origin,
+			                 err)
 			       : add_literal(m, name, value, VAR_TASKDEF_ENV, origin, err)) < 0)
 				return -1;
 		}
@@ -368,7 +377,7 @@ static int td_entries(struct mapping *m, json_t *c, const struct taskdef_ctx *t,
 }
 
 static int map_task_definition(struct mapping *m, const struct shim_opts *o, char **envp,
-			       struct shim_err *err)
+                               struct shim_err *err)
 {
 	struct taskdef_ctx t = {.path = o->task_definition};
 	json_error_t jerr;
@@ -381,14 +390,14 @@ static int map_task_definition(struct mapping *m, const struct shim_opts *o, cha
 		return -1;
 	if (!(root = json_loadb(data, len, 0, &jerr))) {
 		shim_err_set(err, SHIM_EX_DATA, "task definition %s:%d:%d: %s", t.path, jerr.line,
-			     jerr.column, jerr.text);
+		             jerr.column, jerr.text);
 		goto out;
 	}
 	td = json_object_get(root, "taskDefinition");
 	defs = json_object_get(json_is_object(td) ? td : root, "containerDefinitions");
 	if (!json_is_array(defs) || json_array_size(defs) == 0) {
 		shim_err_set(err, SHIM_EX_DATA, "task definition %s: no containerDefinitions",
-			     t.path);
+		             t.path);
 		goto out;
 	}
 	if (!(c = td_select(defs, o->container, t.path, err)))
@@ -421,7 +430,8 @@ static int map_imports(struct mapping *m, const struct shim_opts *o, struct shim
 	for (size_t i = 0; i < n; i++) {
 		struct import *im = &m->imports[i];
 		int is_path = i < o->ssm_paths.n;
-		const char *arg = is_path ? o->ssm_paths.v[i] : o->secret_json.v[i - o->ssm_paths.n];
+		const char *arg =
+		        is_path ? o->ssm_paths.v[i] : o->secret_json.v[i - o->ssm_paths.n];
 
 		im->kind = is_path ? IMPORT_SSM_PATH : IMPORT_SECRET_JSON;
 		if (!(im->arg = strdup(arg)))
@@ -433,13 +443,12 @@ static int map_imports(struct mapping *m, const struct shim_opts *o, struct shim
 			return -1;
 		if (im->ref.kind != REF_SECRET || im->ref.json_key)
 			return shim_err_set(err, SHIM_EX_USAGE,
-					    "--secret-json: \"%s\" is not a whole secret", arg);
+			                    "--secret-json: \"%s\" is not a whole secret", arg);
 	}
 	return 0;
 }
 
-int mapping_build(struct mapping *out, const struct shim_opts *o, char **envp,
-		  struct shim_err *err)
+int mapping_build(struct mapping *out, const struct shim_opts *o, char **envp, struct shim_err *err)
 {
 	struct mapping m = {0};
 

@@ -11,9 +11,30 @@
 #include <string.h>
 
 enum opt_id {
-	O_TASKDEF = 1, O_CONTAINER, O_SSM_PATH, O_SECRET_JSON, O_ENV_FILE, O_PROFILE, O_STORE,
-	O_REGION, O_CHECK, O_PRINT, O_AUDIT, O_IAM, O_GROUP, O_GRACE, O_STOP_DELAY, O_REMAP,
-	O_REFRESH, O_TIMEOUT, O_VERBOSE, O_QUIET, O_LOG_FORMAT, O_HELP, O_VERSION, O_DIGEST,
+	O_TASKDEF = 1,
+	O_CONTAINER,
+	O_SSM_PATH,
+	O_SECRET_JSON,
+	O_ENV_FILE,
+	O_PROFILE,
+	O_STORE,
+	O_REGION,
+	O_CHECK,
+	O_PRINT,
+	O_AUDIT,
+	O_IAM,
+	O_GROUP,
+	O_GRACE,
+	O_STOP_DELAY,
+	O_REMAP,
+	O_REFRESH,
+	O_TIMEOUT,
+	O_VERBOSE,
+	O_QUIET,
+	O_LOG_FORMAT,
+	O_HELP,
+	O_VERSION,
+	O_DIGEST,
 };
 enum { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
 
@@ -26,31 +47,31 @@ struct opt_def {
 };
 
 static const struct opt_def opt_table[] = {
-	{"task-definition", 't', ARG_REQUIRED, O_TASKDEF, "COVENANT_SHIM_TASK_DEFINITION"},
-	{"container", 'c', ARG_REQUIRED, O_CONTAINER, "COVENANT_SHIM_CONTAINER"},
-	{"ssm-path", 0, ARG_REQUIRED, O_SSM_PATH, "COVENANT_SHIM_SSM_PATHS"},
-	{"secret-json", 0, ARG_REQUIRED, O_SECRET_JSON, "COVENANT_SHIM_SECRET_JSON"},
-	{"env-file", 0, ARG_REQUIRED, O_ENV_FILE, "COVENANT_SHIM_ENV_FILE"},
-	{"profile", 'p', ARG_REQUIRED, O_PROFILE, NULL},
-	{"store", 0, ARG_REQUIRED, O_STORE, "COVENANT_SHIM_STORE"},
-	{"region", 0, ARG_REQUIRED, O_REGION, NULL},
-	{"check", 0, ARG_NONE, O_CHECK, NULL},
-	{"print", 0, ARG_OPTIONAL, O_PRINT, NULL},
-	{"audit", 0, ARG_REQUIRED, O_AUDIT, NULL},
-	{"iam-policy", 0, ARG_NONE, O_IAM, NULL},
-	{"group", 'g', ARG_NONE, O_GROUP, "COVENANT_SHIM_GROUP"},
-	{"grace", 0, ARG_REQUIRED, O_GRACE, "COVENANT_SHIM_GRACE"},
-	{"stop-delay", 0, ARG_REQUIRED, O_STOP_DELAY, "COVENANT_SHIM_STOP_DELAY"},
-	{"remap-exit", 0, ARG_REQUIRED, O_REMAP, "COVENANT_SHIM_REMAP_EXIT"},
-	{"refresh", 0, ARG_REQUIRED, O_REFRESH, "COVENANT_SHIM_REFRESH"},
-	{"timeout", 0, ARG_REQUIRED, O_TIMEOUT, "COVENANT_SHIM_TIMEOUT"},
-	{"verbose", 'v', ARG_NONE, O_VERBOSE, NULL},
-	{"quiet", 'q', ARG_NONE, O_QUIET, NULL},
-	{"log-format", 0, ARG_REQUIRED, O_LOG_FORMAT, "COVENANT_SHIM_LOG_FORMAT"},
-	{"help", 'h', ARG_NONE, O_HELP, NULL},
-	{"version", 'V', ARG_NONE, O_VERSION, NULL},
-	/* Internal: the refresh child of DESIGN.md 3.5 prints only a digest. */
-	{"digest", 0, ARG_NONE, O_DIGEST, NULL},
+        {"task-definition", 't', ARG_REQUIRED, O_TASKDEF, "COVENANT_SHIM_TASK_DEFINITION"},
+        {"container", 'c', ARG_REQUIRED, O_CONTAINER, "COVENANT_SHIM_CONTAINER"},
+        {"ssm-path", 0, ARG_REQUIRED, O_SSM_PATH, "COVENANT_SHIM_SSM_PATHS"},
+        {"secret-json", 0, ARG_REQUIRED, O_SECRET_JSON, "COVENANT_SHIM_SECRET_JSON"},
+        {"env-file", 0, ARG_REQUIRED, O_ENV_FILE, "COVENANT_SHIM_ENV_FILE"},
+        {"profile", 'p', ARG_REQUIRED, O_PROFILE, NULL},
+        {"store", 0, ARG_REQUIRED, O_STORE, "COVENANT_SHIM_STORE"},
+        {"region", 0, ARG_REQUIRED, O_REGION, NULL},
+        {"check", 0, ARG_NONE, O_CHECK, NULL},
+        {"print", 0, ARG_OPTIONAL, O_PRINT, NULL},
+        {"audit", 0, ARG_REQUIRED, O_AUDIT, NULL},
+        {"iam-policy", 0, ARG_NONE, O_IAM, NULL},
+        {"group", 'g', ARG_NONE, O_GROUP, "COVENANT_SHIM_GROUP"},
+        {"grace", 0, ARG_REQUIRED, O_GRACE, "COVENANT_SHIM_GRACE"},
+        {"stop-delay", 0, ARG_REQUIRED, O_STOP_DELAY, "COVENANT_SHIM_STOP_DELAY"},
+        {"remap-exit", 0, ARG_REQUIRED, O_REMAP, "COVENANT_SHIM_REMAP_EXIT"},
+        {"refresh", 0, ARG_REQUIRED, O_REFRESH, "COVENANT_SHIM_REFRESH"},
+        {"timeout", 0, ARG_REQUIRED, O_TIMEOUT, "COVENANT_SHIM_TIMEOUT"},
+        {"verbose", 'v', ARG_NONE, O_VERBOSE, NULL},
+        {"quiet", 'q', ARG_NONE, O_QUIET, NULL},
+        {"log-format", 0, ARG_REQUIRED, O_LOG_FORMAT, "COVENANT_SHIM_LOG_FORMAT"},
+        {"help", 'h', ARG_NONE, O_HELP, NULL},
+        {"version", 'V', ARG_NONE, O_VERSION, NULL},
+        /* Internal: the refresh child of DESIGN.md 3.5 prints only a digest. */
+        {"digest", 0, ARG_NONE, O_DIGEST, NULL},
 };
 #define OPT_COUNT (sizeof(opt_table) / sizeof(opt_table[0]))
 
@@ -181,7 +202,7 @@ static int add_items(struct strlist *l, const char *value, int split)
 }
 
 static int apply_remap(struct shim_opts *o, const char *value, int split, const char *src,
-		       struct shim_err *err)
+                       struct shim_err *err)
 {
 	char item[16];
 	const char *p = value, *end;
@@ -201,29 +222,30 @@ static int apply_remap(struct shim_opts *o, const char *value, int split, const 
 	return 0;
 bad:
 	return shim_err_set(err, SHIM_EX_USAGE, "%s: \"%s\" is not an exit status 0-255", src,
-			    value);
+	                    value);
 }
 
 static int apply_duration(long *out, const char *value, long min_ms, long max_ms, const char *src,
-			  struct shim_err *err)
+                          struct shim_err *err)
 {
 	long ms = opts_parse_duration(value);
 
 	if (ms == -2)
 		ms = max_ms + 1;
 	if (ms < 0)
-		return shim_err_set(err, SHIM_EX_USAGE,
-				    "%s: \"%s\" is not a duration (seconds, e.g. 30, 1.5, 500ms, 2m)",
-				    src, value);
+		return shim_err_set(
+		        err, SHIM_EX_USAGE,
+		        "%s: \"%s\" is not a duration (seconds, e.g. 30, 1.5, 500ms, 2m)", src,
+		        value);
 	if (ms < min_ms || ms > max_ms)
 		return shim_err_set(err, SHIM_EX_USAGE, "%s: %s is out of range (%ld ms to %ld s)",
-				    src, value, min_ms, max_ms / 1000);
+		                    src, value, min_ms, max_ms / 1000);
 	*out = ms;
 	return 0;
 }
 
 static int apply_word(struct shim_opts *o, int id, const char *value, const char *src,
-		      struct shim_err *err)
+                      struct shim_err *err)
 {
 	if (id == O_PRINT) {
 		if (!value || strcmp(value, "dotenv") == 0)
@@ -234,8 +256,8 @@ static int apply_word(struct shim_opts *o, int id, const char *value, const char
 			o->print = PRINT_SHELL;
 		else
 			return shim_err_set(err, SHIM_EX_USAGE,
-					    "%s: unknown format \"%s\" (dotenv, json or shell)", src,
-					    value);
+			                    "%s: unknown format \"%s\" (dotenv, json or shell)",
+			                    src, value);
 		return 0;
 	}
 	if (strcmp(value, "text") == 0)
@@ -243,31 +265,43 @@ static int apply_word(struct shim_opts *o, int id, const char *value, const char
 	else if (strcmp(value, "json") == 0)
 		o->log_format = LOG_JSON;
 	else
-		return shim_err_set(err, SHIM_EX_USAGE, "%s: unknown log format \"%s\" (text or json)",
-				    src, value);
+		return shim_err_set(err, SHIM_EX_USAGE,
+		                    "%s: unknown log format \"%s\" (text or json)", src, value);
 	return 0;
 }
 
 /* Store one value; src names the option or variable for messages, from_env selects the
  * environment's spelling (comma lists, booleans). */
 static int apply(struct shim_opts *o, const struct opt_def *d, const char *value, const char *src,
-		 int from_env, struct shim_err *err)
+                 int from_env, struct shim_err *err)
 {
 	const char **slot = NULL;
 
 	switch (d->id) {
-	case O_TASKDEF: slot = &o->task_definition; break;
-	case O_CONTAINER: slot = &o->container; break;
-	case O_PROFILE: slot = &o->profile; break;
-	case O_STORE: slot = &o->store; break;
-	case O_REGION: slot = &o->region; break;
-	case O_AUDIT: slot = &o->audit; break;
+	case O_TASKDEF:
+		slot = &o->task_definition;
+		break;
+	case O_CONTAINER:
+		slot = &o->container;
+		break;
+	case O_PROFILE:
+		slot = &o->profile;
+		break;
+	case O_STORE:
+		slot = &o->store;
+		break;
+	case O_REGION:
+		slot = &o->region;
+		break;
+	case O_AUDIT:
+		slot = &o->audit;
+		break;
 	case O_SSM_PATH:
 	case O_SECRET_JSON:
 	case O_ENV_FILE: {
-		struct strlist *l = d->id == O_SSM_PATH	     ? &o->ssm_paths
-				    : d->id == O_SECRET_JSON ? &o->secret_json
-							     : &o->env_files;
+		struct strlist *l = d->id == O_SSM_PATH      ? &o->ssm_paths
+		                    : d->id == O_SECRET_JSON ? &o->secret_json
+		                                             : &o->env_files;
 		if (!*value && !from_env)
 			return shim_err_set(err, SHIM_EX_USAGE, "%s: empty value", src);
 		if (add_items(l, value, from_env && d->id != O_ENV_FILE) < 0)
@@ -275,36 +309,52 @@ static int apply(struct shim_opts *o, const struct opt_def *d, const char *value
 		for (size_t i = 0; d->id == O_SSM_PATH && i < l->n; i++)
 			if (l->v[i][0] != '/')
 				return shim_err_set(err, SHIM_EX_USAGE,
-						    "%s: \"%s\" is not a path (paths start with /)",
-						    src, l->v[i]);
+				                    "%s: \"%s\" is not a path (paths start with /)",
+				                    src, l->v[i]);
 		return 0;
 	}
-	case O_CHECK: o->check = 1; return 0;
-	case O_IAM: o->iam_policy = 1; return 0;
-	case O_DIGEST: o->digest = 1; return 0;
-	case O_HELP: o->help = 1; return 0;
-	case O_VERSION: o->version = 1; return 0;
+	case O_CHECK:
+		o->check = 1;
+		return 0;
+	case O_IAM:
+		o->iam_policy = 1;
+		return 0;
+	case O_DIGEST:
+		o->digest = 1;
+		return 0;
+	case O_HELP:
+		o->help = 1;
+		return 0;
+	case O_VERSION:
+		o->version = 1;
+		return 0;
 	case O_GROUP:
 		if (!from_env)
 			return o->group = 1, 0;
 		if (parse_bool(&o->group, value) < 0)
-			return shim_err_set(err, SHIM_EX_USAGE, "%s: \"%s\" is not 0 or 1", src, value);
+			return shim_err_set(err, SHIM_EX_USAGE, "%s: \"%s\" is not 0 or 1", src,
+			                    value);
 		return 0;
-	case O_GRACE: return apply_duration(&o->grace_ms, value, 0, MAX_DURATION_MS, src, err);
+	case O_GRACE:
+		return apply_duration(&o->grace_ms, value, 0, MAX_DURATION_MS, src, err);
 	case O_STOP_DELAY:
 		return apply_duration(&o->stop_delay_ms, value, 0, MAX_DURATION_MS, src, err);
-	case O_TIMEOUT: return apply_duration(&o->timeout_ms, value, 1, 3600 * 1000, src, err);
+	case O_TIMEOUT:
+		return apply_duration(&o->timeout_ms, value, 1, 3600 * 1000, src, err);
 	case O_REFRESH:
 		if (apply_duration(&o->refresh_ms, value, 0, MAX_DURATION_MS, src, err) < 0)
 			return -1;
 		if (o->refresh_ms && o->refresh_ms < 1000)
 			return shim_err_set(err, SHIM_EX_USAGE, "%s: %s is shorter than 1s", src,
-					    value);
+			                    value);
 		return 0;
-	case O_REMAP: return apply_remap(o, value, from_env, src, err);
+	case O_REMAP:
+		return apply_remap(o, value, from_env, src, err);
 	case O_PRINT:
-	case O_LOG_FORMAT: return apply_word(o, d->id, value, src, err);
-	default: return shim_err_set(err, SHIM_EX_INTERNAL, "%s: unhandled option", src);
+	case O_LOG_FORMAT:
+		return apply_word(o, d->id, value, src, err);
+	default:
+		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: unhandled option", src);
 	}
 	if (!*value)
 		return shim_err_set(err, SHIM_EX_USAGE, "%s: empty value", src);
@@ -334,7 +384,7 @@ struct parse_state {
 };
 
 static int take(struct shim_opts *o, struct parse_state *st, const struct opt_def *d,
-		const char *value, const char *src, struct shim_err *err)
+                const char *value, const char *src, struct shim_err *err)
 {
 	st->seen[d->id] = 1;
 	if (d->id == O_VERBOSE)
@@ -346,7 +396,7 @@ static int take(struct shim_opts *o, struct parse_state *st, const struct opt_de
 
 /* "--name", "--name=value", "--name value". */
 static int parse_long(struct shim_opts *o, struct parse_state *st, int argc, char **argv, int *i,
-		      struct shim_err *err)
+                      struct shim_err *err)
 {
 	const char *arg = argv[*i] + 2, *eq = strchr(arg, '=');
 	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
@@ -355,13 +405,14 @@ static int parse_long(struct shim_opts *o, struct parse_state *st, int argc, cha
 
 	if (!d)
 		return shim_err_set(err, SHIM_EX_USAGE, "unknown option \"--%.*s\" (try --help)",
-				    (int)(len > 40 ? 40 : len), arg);
+		                    (int)(len > 40 ? 40 : len), arg);
 	snprintf(src, sizeof(src), "--%s", d->name);
 	if (d->arg == ARG_NONE && eq)
 		return shim_err_set(err, SHIM_EX_USAGE, "%s takes no value", src);
 	if (d->arg == ARG_REQUIRED && !eq) {
 		if (*i + 1 >= argc)
-			return shim_err_set(err, SHIM_EX_USAGE, "%s needs a value (try --help)", src);
+			return shim_err_set(err, SHIM_EX_USAGE, "%s needs a value (try --help)",
+			                    src);
 		return take(o, st, d, argv[++*i], src, err);
 	}
 	return take(o, st, d, eq ? eq + 1 : NULL, src, err);
@@ -369,7 +420,7 @@ static int parse_long(struct shim_opts *o, struct parse_state *st, int argc, cha
 
 /* "-v", "-vvq", "-t FILE", "-tFILE". */
 static int parse_short(struct shim_opts *o, struct parse_state *st, int argc, char **argv, int *i,
-		       struct shim_err *err)
+                       struct shim_err *err)
 {
 	const char *p = argv[*i] + 1;
 	char src[3] = "-?";
@@ -378,8 +429,9 @@ static int parse_short(struct shim_opts *o, struct parse_state *st, int argc, ch
 		const struct opt_def *d = find_short(*p);
 		src[1] = *p;
 		if (!d)
-			return shim_err_set(err, SHIM_EX_USAGE, "unknown option \"-%c\" (try --help)",
-					    isprint((unsigned char)*p) ? *p : '?');
+			return shim_err_set(err, SHIM_EX_USAGE,
+			                    "unknown option \"-%c\" (try --help)",
+			                    isprint((unsigned char)*p) ? *p : '?');
 		if (d->arg != ARG_REQUIRED) {
 			if (take(o, st, d, NULL, src, err) < 0)
 				return -1;
@@ -388,15 +440,15 @@ static int parse_short(struct shim_opts *o, struct parse_state *st, int argc, ch
 		if (p[1])
 			return take(o, st, d, p + 1, src, err);
 		if (*i + 1 >= argc)
-			return shim_err_set(err, SHIM_EX_USAGE, "%s needs a value (try --help)", src);
+			return shim_err_set(err, SHIM_EX_USAGE, "%s needs a value (try --help)",
+			                    src);
 		return take(o, st, d, argv[++*i], src, err);
 	}
 	return 0;
 }
 
 /* Environment variables fill what no option set. */
-static int apply_env(struct shim_opts *o, struct parse_state *st, char **envp,
-		     struct shim_err *err)
+static int apply_env(struct shim_opts *o, struct parse_state *st, char **envp, struct shim_err *err)
 {
 	const char *v;
 
@@ -414,12 +466,15 @@ static int apply_env(struct shim_opts *o, struct parse_state *st, char **envp,
 	}
 	if (st->verbose || st->quiet) {
 		int level = LOG_INFO + st->verbose - st->quiet;
-		o->verbosity = level < LOG_ERROR ? LOG_ERROR : level > LOG_TRACE ? LOG_TRACE : level;
+		o->verbosity = level < LOG_ERROR   ? LOG_ERROR
+		               : level > LOG_TRACE ? LOG_TRACE
+		                                   : level;
 	} else if ((v = env_get(envp, "COVENANT_SHIM_VERBOSITY")) && *v) {
 		if ((o->verbosity = parse_level(v)) < 0)
 			return shim_err_set(err, SHIM_EX_USAGE,
-					    "COVENANT_SHIM_VERBOSITY: \"%s\" is not a level "
-					    "(error, warning, info, debug, trace or 0-4)", v);
+			                    "COVENANT_SHIM_VERBOSITY: \"%s\" is not a level "
+			                    "(error, warning, info, debug, trace or 0-4)",
+			                    v);
 	}
 	return 0;
 }
@@ -429,8 +484,9 @@ static int check_combination(const struct shim_opts *o, struct shim_err *err)
 	int modes = !!o->check + !!o->print + !!o->audit + !!o->iam_policy + !!o->digest;
 
 	if (modes > 1)
-		return shim_err_set(err, SHIM_EX_USAGE,
-				    "--check, --print, --audit and --iam-policy exclude each other");
+		return shim_err_set(
+		        err, SHIM_EX_USAGE,
+		        "--check, --print, --audit and --iam-policy exclude each other");
 	if (o->profile && o->store)
 		return shim_err_set(err, SHIM_EX_USAGE, "--profile and --store exclude each other");
 	return 0;
@@ -452,7 +508,7 @@ int opts_parse(struct shim_opts *out, int argc, char **argv, char **envp, struct
 		if (a[0] != '-' || a[1] == '\0')
 			break; /* the command starts here */
 		if ((a[1] == '-' ? parse_long(&o, &st, argc, argv, &i, err)
-				 : parse_short(&o, &st, argc, argv, &i, err)) < 0)
+		                 : parse_short(&o, &st, argc, argv, &i, err)) < 0)
 			goto fail;
 	}
 	if (apply_env(&o, &st, envp, err) < 0 || check_combination(&o, err) < 0)
@@ -518,30 +574,44 @@ const char *opts_usage(void)
 	       "then run COMMAND under a small PID 1 that forwards signals and reaps zombies.\n"
 	       "\n"
 	       "Mapping:\n"
-	       "  -t, --task-definition FILE  ECS task definition JSON       [COVENANT_SHIM_TASK_DEFINITION]\n"
-	       "  -c, --container NAME        container in it                [COVENANT_SHIM_CONTAINER]\n"
-	       "      --ssm-path PATH         import parameters under PATH   [COVENANT_SHIM_SSM_PATHS]\n"
-	       "      --secret-json ID        import every key of a secret   [COVENANT_SHIM_SECRET_JSON]\n"
-	       "      --env-file FILE         dotenv file, values may be ARNs [COVENANT_SHIM_ENV_FILE]\n"
+	       "  -t, --task-definition FILE  ECS task definition JSON       "
+	       "[COVENANT_SHIM_TASK_DEFINITION]\n"
+	       "  -c, --container NAME        container in it                "
+	       "[COVENANT_SHIM_CONTAINER]\n"
+	       "      --ssm-path PATH         import parameters under PATH   "
+	       "[COVENANT_SHIM_SSM_PATHS]\n"
+	       "      --secret-json ID        import every key of a secret   "
+	       "[COVENANT_SHIM_SECRET_JSON]\n"
+	       "      --env-file FILE         dotenv file, values may be ARNs "
+	       "[COVENANT_SHIM_ENV_FILE]\n"
 	       "Sources:\n"
 	       "  -p, --profile NAME          credentials and region from an AWS profile only\n"
-	       "      --store FILE            resolve offline from a JSON store [COVENANT_SHIM_STORE]\n"
+	       "      --store FILE            resolve offline from a JSON store "
+	       "[COVENANT_SHIM_STORE]\n"
 	       "      --region REGION         region of references that carry none\n"
-	       "      --timeout SECONDS       deadline for all resolution (60) [COVENANT_SHIM_TIMEOUT]\n"
+	       "      --timeout SECONDS       deadline for all resolution (60) "
+	       "[COVENANT_SHIM_TIMEOUT]\n"
 	       "Reports (nothing is run):\n"
 	       "      --check                 resolve all, print a line per variable\n"
 	       "      --print[=FORMAT]        print the variables: dotenv, json or shell\n"
 	       "      --audit FILE            compare a .env.example with the mapping\n"
 	       "      --iam-policy            print the IAM policy the mapping needs\n"
 	       "Supervision:\n"
-	       "  -g, --group                 signal the child's whole process group [COVENANT_SHIM_GROUP]\n"
-	       "      --grace SECONDS         SIGKILL the group this long after a stop signal [COVENANT_SHIM_GRACE]\n"
-	       "      --stop-delay SECONDS    wait before forwarding SIGTERM [COVENANT_SHIM_STOP_DELAY]\n"
-	       "      --remap-exit N          report child status N as 0     [COVENANT_SHIM_REMAP_EXIT]\n"
-	       "      --refresh INTERVAL      re-resolve; restart the child on a change [COVENANT_SHIM_REFRESH]\n"
+	       "  -g, --group                 signal the child's whole process group "
+	       "[COVENANT_SHIM_GROUP]\n"
+	       "      --grace SECONDS         SIGKILL the group this long after a stop signal "
+	       "[COVENANT_SHIM_GRACE]\n"
+	       "      --stop-delay SECONDS    wait before forwarding SIGTERM "
+	       "[COVENANT_SHIM_STOP_DELAY]\n"
+	       "      --remap-exit N          report child status N as 0     "
+	       "[COVENANT_SHIM_REMAP_EXIT]\n"
+	       "      --refresh INTERVAL      re-resolve; restart the child on a change "
+	       "[COVENANT_SHIM_REFRESH]\n"
 	       "Output:\n"
-	       "  -v, -q                      more or less logging           [COVENANT_SHIM_VERBOSITY]\n"
-	       "      --log-format text|json  log lines as text or JSON      [COVENANT_SHIM_LOG_FORMAT]\n"
+	       "  -v, -q                      more or less logging           "
+	       "[COVENANT_SHIM_VERBOSITY]\n"
+	       "      --log-format text|json  log lines as text or JSON      "
+	       "[COVENANT_SHIM_LOG_FORMAT]\n"
 	       "  -h, --help                  this text\n"
 	       "  -V, --version               the version\n"
 	       "\n"

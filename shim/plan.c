@@ -153,7 +153,7 @@ void fetch_describe(const struct fetch *f, char *out, size_t size)
 
 	if (f->kind == FETCH_SECRET && (f->stage || f->version_id))
 		snprintf(out, size, "secret %s version %s (%s)", f->name,
-			 f->version_id ? f->version_id : f->stage, region);
+		         f->version_id ? f->version_id : f->stage, region);
 	else if (f->kind == FETCH_PARAM && f->selector)
 		snprintf(out, size, "parameter %s:%s (%s)", f->name, f->selector, region);
 	else

@@ -25,7 +25,7 @@ static long long mono_ms(void)
 
 /* Indexes, not pointers: the plan's array moves while it grows. */
 static int build_plan(struct plan *p, struct mapping *m, size_t *var_fetch, size_t *imp_fetch,
-		      struct shim_err *err)
+                      struct shim_err *err)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		struct var *v = &m->vars[i];
@@ -40,7 +40,7 @@ static int build_plan(struct plan *p, struct mapping *m, size_t *var_fetch, size
 	for (size_t i = 0; i < m->n_imports; i++) {
 		struct import *im = &m->imports[i];
 		struct fetch *f = im->kind == IMPORT_SSM_PATH ? plan_add_path(p, im->arg)
-							      : plan_add_ref(p, &im->ref);
+		                                              : plan_add_ref(p, &im->ref);
 		if (!f)
 			return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
 		imp_fetch[i] = (size_t)(f - p->f);
@@ -60,13 +60,14 @@ static void render_var(struct var *v, const struct fetch *f)
 		return;
 	}
 	if (f->kind == FETCH_SECRET && v->ref.json_key) {
-		if (jsonval_get(&v->value, f->value, f->value_len, v->ref.json_key, f->name, &e) < 0)
+		if (jsonval_get(&v->value, f->value, f->value_len, v->ref.json_key, f->name, &e) <
+		    0)
 			var_fail(v, e.status, "%s: %s", v->name, e.msg);
 		return;
 	}
 	if (memchr(f->value, '\0', f->value_len)) {
 		var_fail(v, SHIM_EX_UNRESOLVED, "%s: %s: the value contains a NUL byte", v->name,
-			 desc);
+		         desc);
 		return;
 	}
 	if (!(v->value = strdup(f->value)))
@@ -75,7 +76,7 @@ static void render_var(struct var *v, const struct fetch *f)
 
 /* An imported variable: it never overrides sources 1 to 4; a later import wins. */
 static int import_var(struct mapping *m, char **envp, const char *name, const char *value,
-		      const char *origin)
+                      const char *origin)
 {
 	struct var *v = mapping_find(m, name);
 
@@ -85,7 +86,7 @@ static int import_var(struct mapping *m, char **envp, const char *name, const ch
 	}
 	if (v) {
 		log_warn("%s: imported from both %s and %s; the latter wins", name, v->origin,
-			 origin);
+		         origin);
 		free(v->origin);
 		shim_wipe(v->value, strlen(v->value));
 		free(v->value);
@@ -129,9 +130,8 @@ static int run_import(struct mapping *m, char **envp, struct import *im, const s
 	struct shim_err e = {0};
 	char origin[600], msg[1200];
 
-	snprintf(origin, sizeof(origin), "%s %s", im->kind == IMPORT_SSM_PATH ? "--ssm-path"
-									       : "--secret-json",
-		 im->arg);
+	snprintf(origin, sizeof(origin), "%s %s",
+	         im->kind == IMPORT_SSM_PATH ? "--ssm-path" : "--secret-json", im->arg);
 	if (f->status) {
 		snprintf(msg, sizeof(msg), "%s: %s", origin, f->error);
 		import_fail(im, f->status, msg);
@@ -152,7 +152,7 @@ static int run_import(struct mapping *m, char **envp, struct import *im, const s
 		const char *name = slash ? slash + 1 : f->items[i].name;
 		if (!env_name_valid(name)) {
 			log_warn("%s: parameter %s is not a variable name, skipped", origin,
-				 f->items[i].name);
+			         f->items[i].name);
 			continue;
 		}
 		if (import_var(m, envp, name, f->items[i].value, origin) < 0)
@@ -173,7 +173,7 @@ static int worst_of(const struct mapping *m)
 }
 
 int resolve_mapping(struct mapping *m, const struct shim_opts *o, char **envp,
-		    resolve_backend_fn backend, struct resolve_stats *st, struct shim_err *err)
+                    resolve_backend_fn backend, struct resolve_stats *st, struct shim_err *err)
 {
 	struct plan p = {0};
 	size_t *var_fetch = calloc(m->n + 1, sizeof(size_t));

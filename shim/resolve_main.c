@@ -22,12 +22,18 @@ extern char **environ;
 static const char *status_word(int status)
 {
 	switch (status) {
-	case 0: return "ok";
-	case SHIM_EX_UNRESOLVED: return "missing";
-	case SHIM_EX_NOPERM: return "denied";
-	case SHIM_EX_UNAVAILABLE: return "unavailable";
-	case SHIM_EX_DATA: return "invalid";
-	default: return "error";
+	case 0:
+		return "ok";
+	case SHIM_EX_UNRESOLVED:
+		return "missing";
+	case SHIM_EX_NOPERM:
+		return "denied";
+	case SHIM_EX_UNAVAILABLE:
+		return "unavailable";
+	case SHIM_EX_DATA:
+		return "invalid";
+	default:
+		return "error";
 	}
 }
 
@@ -61,7 +67,8 @@ static int print_check(const struct mapping *m)
 	for (size_t i = 0; i < m->n; i++)
 		if (strlen(m->vars[i].name) > width)
 			width = strlen(m->vars[i].name);
-	buf_printf(&b, "%-*s  %-11s  %-12s  %s\n", (int)width, "NAME", "STATUS", "SHA256", "SOURCE");
+	buf_printf(&b, "%-*s  %-11s  %-12s  %s\n", (int)width, "NAME", "STATUS", "SHA256",
+	           "SOURCE");
 	for (size_t i = 0; i < m->n; i++) {
 		const struct var *v = &m->vars[i];
 		char sha[65] = "-", source[700];
@@ -70,15 +77,15 @@ static int print_check(const struct mapping *m)
 		sha[12] = '\0';
 		describe_var(source, sizeof(source), v);
 		buf_printf(&b, "%-*s  %-11s  %-12s  %s\n", (int)width, v->name,
-			   status_word(v->status), sha, source);
+		           status_word(v->status), sha, source);
 	}
 	for (size_t i = 0; i < m->n_imports; i++)
 		if (m->imports[i].status)
 			buf_printf(&b, "%-*s  %-11s  %-12s  %s %s\n", (int)width, "-",
-				   status_word(m->imports[i].status), "-",
-				   m->imports[i].kind == IMPORT_SSM_PATH ? "--ssm-path"
-									 : "--secret-json",
-				   m->imports[i].arg);
+			           status_word(m->imports[i].status), "-",
+			           m->imports[i].kind == IMPORT_SSM_PATH ? "--ssm-path"
+			                                                 : "--secret-json",
+			           m->imports[i].arg);
 	if (buf_oom(&b) || fwrite(b.ptr, 1, b.len, stdout) != b.len || fflush(stdout) != 0) {
 		buf_free(&b);
 		log_error("cannot write the report: %s", strerror(errno));
@@ -92,8 +99,8 @@ static int print_check(const struct mapping *m)
 static int print_values(const struct mapping *m, enum print_format pf)
 {
 	enum dotenv_format f = pf == PRINT_JSON    ? DOTENV_FMT_JSON
-			       : pf == PRINT_SHELL ? DOTENV_FMT_SHELL
-						   : DOTENV_FMT_DOTENV;
+	                       : pf == PRINT_SHELL ? DOTENV_FMT_SHELL
+	                                           : DOTENV_FMT_DOTENV;
 	struct buf b = BUF_INIT;
 	int rc = 0;
 
@@ -165,7 +172,8 @@ static char **build_env(const struct mapping *m, char **envp)
 			goto fail;
 	}
 	for (size_t j = 0; j < m->n; j++)
-		if (!placed[j] && asprintf(&out[k++], "%s=%s", m->vars[j].name, m->vars[j].value) < 0)
+		if (!placed[j] &&
+		    asprintf(&out[k++], "%s=%s", m->vars[j].name, m->vars[j].value) < 0)
 			goto fail;
 	free(placed);
 	return out;
@@ -189,7 +197,8 @@ static int report_failures(const struct mapping *m, int *count)
 		}
 	for (size_t i = 0; i < m->n_imports; i++)
 		if (m->imports[i].status) {
-			log_error("%s", m->imports[i].error ? m->imports[i].error : m->imports[i].arg);
+			log_error("%s",
+			          m->imports[i].error ? m->imports[i].error : m->imports[i].arg);
 			worst = shim_status_worst(worst, m->imports[i].status);
 			++*count;
 		}
@@ -204,7 +213,7 @@ static int run(const struct shim_opts *o, struct mapping *m)
 	int rc, failed, n_failed;
 
 	rc = resolve_mapping(m, o, environ, o->store ? store_fetch_plan : aws_fetch_plan, &st,
-			     &err);
+	                     &err);
 	if (rc < 0) {
 		log_error("%s", err.msg);
 		return err.status ? err.status : SHIM_EX_INTERNAL;
@@ -217,15 +226,15 @@ static int run(const struct shim_opts *o, struct mapping *m)
 	if (failed) {
 		if (!o->print && !o->digest)
 			log_error("not starting the application: %d variable%s did not resolve",
-				  n_failed, n_failed == 1 ? "" : "s");
+			          n_failed, n_failed == 1 ? "" : "s");
 		return failed;
 	}
 	if (o->store)
 		log_info("resolved %zu variables from store %s", m->n, o->store);
 	else
 		log_info("resolved %zu variables from %d API call%s in %d wave%s (%lld ms)", m->n,
-			 st.api_calls, st.api_calls == 1 ? "" : "s", st.waves,
-			 st.waves == 1 ? "" : "s", st.elapsed_ms);
+		         st.api_calls, st.api_calls == 1 ? "" : "s", st.waves,
+		         st.waves == 1 ? "" : "s", st.elapsed_ms);
 	if (o->print)
 		return print_values(m, o->print);
 	if (o->digest)

@@ -325,7 +325,8 @@ static void py_put_json(struct buf *b, const json_t *v)
 	case JSON_OBJECT:
 		buf_putc(b, '{');
 		i = 0;
-		json_object_foreach((json_t *)v, key, x) {
+		json_object_foreach((json_t *)v, key, x)
+		{
 			if (i++)
 				buf_putc(b, ',');
 			py_put_string(b, key, strlen(key));
@@ -336,7 +337,8 @@ static void py_put_json(struct buf *b, const json_t *v)
 		break;
 	case JSON_ARRAY:
 		buf_putc(b, '[');
-		json_array_foreach(v, i, x) {
+		json_array_foreach(v, i, x)
+		{
 			if (i)
 				buf_putc(b, ',');
 			py_put_json(b, x);
@@ -392,7 +394,8 @@ static int is_string_list(const json_t *v)
 
 	if (!json_is_array(v))
 		return 0;
-	json_array_foreach(v, i, x) {
+	json_array_foreach(v, i, x)
+	{
 		if (!json_is_string(x))
 			return 0;
 	}
@@ -423,7 +426,8 @@ static int secret_is_spec(const json_t *v)
 
 	if (!json_is_object(v) || json_object_size(v) == 0)
 		return 0;
-	json_object_foreach((json_t *)v, key, x) {
+	json_object_foreach((json_t *)v, key, x)
+	{
 		if (!key_in(key, keys))
 			return 0;
 	}
@@ -489,7 +493,8 @@ static int version_has_stage(const struct sversion *v, const char *stage)
 
 	if (v->label && strcmp(v->label, stage) == 0)
 		return 1;
-	json_array_foreach(v->stages, i, x) {
+	json_array_foreach(v->stages, i, x)
+	{
 		if (strcmp(json_string_value(x), stage) == 0)
 			return 1;
 	}
@@ -535,7 +540,8 @@ static int secret_versions(struct store *s, const char *where, const json_t *spe
 		return store_bad(s, "%s: versions must be a non-empty object", where);
 	if (!(sec->v = calloc(json_object_size(versions), sizeof(*sec->v))))
 		return store_oom(s);
-	json_object_foreach((json_t *)versions, key, value) {
+	json_object_foreach((json_t *)versions, key, value)
+	{
 		struct sversion *v = &sec->v[sec->n_v++];
 		size_t n = utf8_len(key);
 		snprintf(vwhere, sizeof(vwhere), "%s: version \"%s\"", where, key);
@@ -698,7 +704,8 @@ static int param_value(struct store *s, const char *where, long long number, con
 	}
 	if (!is_string_list(value))
 		return store_bad(s, "%s: version %lld value must be a string", where, number);
-	json_array_foreach(value, i, x) {
+	json_array_foreach(value, i, x)
+	{
 		if (i)
 			buf_putc(&b, ',');
 		buf_put(&b, json_string_value(x), json_string_length(x));
@@ -738,7 +745,8 @@ static int param_history(struct store *s, const char *where, const json_t *spec,
 		return store_bad(s, "%s: history must be an object", where);
 	if (!(p->v = calloc(json_object_size(history) + 1, sizeof(*p->v))))
 		return store_oom(s);
-	json_object_foreach((json_t *)history, key, v) {
+	json_object_foreach((json_t *)history, key, v)
+	{
 		if (number_of(&n, key) < 0)
 			return store_bad(s, "%s: history key \"%s\" is not a version number", where,
 			                 key);
@@ -748,7 +756,8 @@ static int param_history(struct store *s, const char *where, const json_t *spec,
 	    !(json_is_string(ver) && number_of(&p->current, json_string_value(ver)) == 0))
 		return store_bad(s, "%s: version must be a number", where);
 	p->current = !ver ? max + 1 : json_is_integer(ver) ? json_integer_value(ver) : p->current;
-	json_object_foreach((json_t *)history, key, v) {
+	json_object_foreach((json_t *)history, key, v)
+	{
 		number_of(&n, key);
 		if (n == p->current || n > p->current || n < 1)
 			return store_bad(s, "%s: history versions must be between 1 and version-1",
@@ -772,13 +781,15 @@ static int param_check_labels(struct store *s, const char *where, const struct s
 	for (size_t i = 0; i < p->n_v; i++) {
 		const json_t *x;
 		size_t k;
-		json_array_foreach(p->v[i].labels, k, x) {
+		json_array_foreach(p->v[i].labels, k, x)
+		{
 			const char *label = json_string_value(x);
 			int seen = *label >= '0' && *label <= '9';
 			for (size_t j = 0; j <= i && !seen; j++) {
 				const json_t *y;
 				size_t m;
-				json_array_foreach(p->v[j].labels, m, y) {
+				json_array_foreach(p->v[j].labels, m, y)
+				{
 					if ((j < i || m < k) &&
 					    !strcmp(label, json_string_value(y)))
 						seen = 1;
@@ -810,7 +821,8 @@ static int param_make(struct store *s, const char *where, const json_t *spec, st
 	}
 	if (!json_is_object(spec) || !json_object_get(spec, "value"))
 		goto bad;
-	json_object_foreach((json_t *)spec, key, x) {
+	json_object_foreach((json_t *)spec, key, x)
+	{
 		if (!key_in(key, keys))
 			goto bad;
 	}
@@ -894,17 +906,20 @@ static int store_load_section(struct store *s, const json_t *section, const char
 	const json_t *params = json_object_get(section, "parameters"), *v;
 	const char *key;
 
-	json_object_foreach((json_t *)section, key, v) {
+	json_object_foreach((json_t *)section, key, v)
+	{
 		if (!key_in(key, keys))
 			return store_bad(s, "%sunknown key \"%s\"", where, key);
 	}
 	if ((secrets && !json_is_object(secrets)) || (params && !json_is_object(params)))
 		return store_bad(s, "%ssecrets and parameters must be objects", where);
-	json_object_foreach((json_t *)secrets, key, v) {
+	json_object_foreach((json_t *)secrets, key, v)
+	{
 		if (store_add_secret(s, key, v, region) < 0)
 			return -1;
 	}
-	json_object_foreach((json_t *)params, key, v) {
+	json_object_foreach((json_t *)params, key, v)
+	{
 		if (store_add_param(s, key, v, region) < 0)
 			return -1;
 	}
@@ -929,7 +944,8 @@ static int store_load_doc(struct store *s)
 		return -1;
 	if (regions && !json_is_object(regions))
 		return store_bad(s, "regions must be an object");
-	json_object_foreach((json_t *)regions, key, v) {
+	json_object_foreach((json_t *)regions, key, v)
+	{
 		snprintf(where, sizeof(where), "regions \"%s\": ", key);
 		if (!json_is_object(v))
 			return store_bad(s, "%smust be an object", where);
@@ -1051,7 +1067,8 @@ static const struct pversion *param_select(const struct sparam *p, const char *s
 		size_t k;
 		if (n != LLONG_MIN && p->v[i].number == n)
 			return &p->v[i];
-		json_array_foreach(p->v[i].labels, k, x) {
+		json_array_foreach(p->v[i].labels, k, x)
+		{
 			if (n == LLONG_MIN && !strcmp(json_string_value(x), selector))
 				return &p->v[i];
 		}

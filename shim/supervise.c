@@ -18,7 +18,7 @@
 
 struct sup {
 	const struct shim_opts *o;
-	pid_t child;	      /* also its process group id */
+	pid_t child;          /* also its process group id */
 	int child_status;     /* wait status once reaped, -1 before */
 	long long forward_at; /* --stop-delay: forward the pending SIGTERM at this time */
 	long long kill_at;    /* --grace: SIGKILL the group at this time */
@@ -45,8 +45,8 @@ int supervise_exit_status(int wstatus)
 int supervise_exec_status(int err)
 {
 	return err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG || err == ELOOP
-		       ? SHIM_EX_NOTFOUND
-		       : SHIM_EX_NOEXEC;
+	               ? SHIM_EX_NOTFOUND
+	               : SHIM_EX_NOEXEC;
 }
 
 static const char *sig_name(int sig)
@@ -64,9 +64,8 @@ static const char *sig_name(int sig)
 
 /* Runs in the child between fork and exec: own process group, the terminal's foreground
  * when there is one, the original signal state, then exec. Only async-signal-safe calls. */
-static void child_exec(const char *file, char *const argv[], int search_path,
-		       const sigset_t *mask, const struct sigaction *ttin,
-		       const struct sigaction *ttou)
+static void child_exec(const char *file, char *const argv[], int search_path, const sigset_t *mask,
+                       const struct sigaction *ttin, const struct sigaction *ttou)
 {
 	int status;
 
@@ -100,14 +99,14 @@ static void forward(struct sup *s, int sig)
 
 	if (kill(target, sig) < 0 && errno != ESRCH)
 		log_warn("cannot forward %s to %s %d: %s", sig_name(sig),
-			 s->o->group ? "process group" : "child", (int)s->child, strerror(errno));
+		         s->o->group ? "process group" : "child", (int)s->child, strerror(errno));
 	else
 		log_msg(loud ? LOG_INFO : LOG_DEBUG, "forwarded %s to %s %d", sig_name(sig),
-			s->o->group ? "process group" : "child", (int)s->child);
+		        s->o->group ? "process group" : "child", (int)s->child);
 	if (loud && s->o->grace_ms > 0 && !s->kill_at) {
 		s->kill_at = now_ms() + s->o->grace_ms;
 		log_info("will SIGKILL process group %d if it still runs in %ld ms (--grace)",
-			 (int)s->child, s->o->grace_ms);
+		         (int)s->child, s->o->grace_ms);
 	}
 }
 
@@ -124,7 +123,7 @@ static void on_signal(struct sup *s, int sig)
 		if (!s->forward_at) {
 			s->forward_at = now_ms() + s->o->stop_delay_ms;
 			log_info("received SIGTERM: forwarding it in %ld ms (--stop-delay)",
-				 s->o->stop_delay_ms);
+			         s->o->stop_delay_ms);
 			return;
 		}
 		log_info("received SIGTERM again: forwarding it now");
@@ -144,7 +143,7 @@ static void reap(struct sup *s)
 			continue;
 		s->child_status = wstatus;
 		log_debug("child %d exited with status %d", (int)pid,
-			  supervise_exit_status(wstatus));
+		          supervise_exit_status(wstatus));
 	}
 }
 
@@ -197,7 +196,7 @@ static void run_until_child_exits(struct sup *s)
 		if (s->kill_at && t >= s->kill_at && s->child_status == -1) {
 			s->kill_at = 0;
 			log_warn("child %d still runs after --grace: sending SIGKILL to its group",
-				 (int)s->child);
+			         (int)s->child);
 			kill(-s->child, SIGKILL);
 		}
 	}
@@ -212,7 +211,7 @@ static void stop_leftovers(struct sup *s)
 	if (kill(-s->child, 0) < 0)
 		return;
 	log_info("main child exited: sending SIGTERM to what is left of process group %d",
-		 (int)s->child);
+	         (int)s->child);
 	kill(-s->child, SIGTERM);
 	if (s->o->grace_ms <= 0)
 		return;
@@ -220,7 +219,7 @@ static void stop_leftovers(struct sup *s)
 	while (kill(-s->child, 0) == 0) {
 		if (now_ms() >= deadline) {
 			log_warn("process group %d still runs after --grace: sending SIGKILL",
-				 (int)s->child);
+			         (int)s->child);
 			kill(-s->child, SIGKILL);
 			return;
 		}
@@ -229,8 +228,7 @@ static void stop_leftovers(struct sup *s)
 	}
 }
 
-int supervise_run(const struct shim_opts *o, const char *file, char *const argv[],
-		  int search_path)
+int supervise_run(const struct shim_opts *o, const char *file, char *const argv[], int search_path)
 {
 	struct sigaction ign = {.sa_handler = SIG_IGN}, old_ttin, old_ttou;
 	struct sup s = {.o = o, .child_status = -1, .sfd = -1};
