@@ -97,7 +97,7 @@ fuzz: $(FUZZ_TARGETS)
 	@for t in $(FUZZ_TARGETS); do \
 		mkdir -p build/fuzz/corpus/$${t##*/}; \
 		echo "fuzz: $${t##*/} for $(FUZZ_SECONDS)s"; \
-		$$t -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus/$${t##*/} \
+		$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz/ build/fuzz/corpus/$${t##*/} \
 			>build/fuzz/$${t##*/}.log 2>&1 || { tail -n 40 build/fuzz/$${t##*/}.log; exit 1; }; \
 		tail -n 1 build/fuzz/$${t##*/}.log; \
 	done

@@ -65,9 +65,10 @@ static int region_valid(const char *r, size_t len)
 	return 1;
 }
 
+/* A DNS name (at most 253 bytes) or an IPv4 literal; '_' allowed as curl allows it. */
 static int hostname_valid(const char *h, size_t len)
 {
-	if (len == 0 || h[0] == '.' || h[0] == '-')
+	if (len == 0 || len > 253 || h[0] == '.' || h[0] == '-')
 		return 0;
 	for (size_t i = 0; i < len; i++) {
 		char c = h[i];

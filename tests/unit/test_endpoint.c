@@ -249,6 +249,24 @@ static void test_host_malformed(void)
 	CHECK(strstr(e.msg, "did not specify a host") != NULL);
 }
 
+/* A DNS name is at most 253 bytes (found by fuzz_creds: a 1,400-byte host was accepted). */
+static void test_host_length(void)
+{
+	char url[400] = "https://", *h = NULL;
+	struct shim_err e = {0};
+	int https = 0;
+
+	memset(url + 8, 'a', 253);
+	CHECK_INT(endpoint_host(&h, &https, url, &e), 0);
+	CHECK_INT(strlen(h), 253);
+	free(h);
+	h = NULL;
+	url[8 + 253] = 'a';
+	CHECK_INT(endpoint_host(&h, &https, url, &e), -1);
+	CHECK_INT(e.status, SHIM_EX_DATA);
+	CHECK(h == NULL);
+}
+
 static void test_default_region(void)
 {
 	char *both[] = {"AWS_DEFAULT_REGION=eu-west-1", "AWS_REGION=us-west-2", NULL};
@@ -400,6 +418,7 @@ int main(void)
 	RUN(test_host_ports);
 	RUN(test_host_ipv6_and_paths);
 	RUN(test_host_malformed);
+	RUN(test_host_length);
 	RUN(test_default_region);
 	RUN(test_region_select);
 	RUN(test_region_check_message);
