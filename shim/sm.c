@@ -3,6 +3,8 @@
  * must neither crash nor hand a wrong value on. Messages name members, never contents. */
 #include "sm.h"
 
+#include "awsjson.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,80 +14,29 @@
 
 /* ---- requests ---- */
 
-static int put_chunk(const char *data, size_t len, void *out)
-{
-	buf_put(out, data, len);
-	return buf_oom(out) ? -1 : 0;
-}
-
-/* Appended through a callback: json_dumps' string would come from jansson's allocator and
- * outlive the call; this way the bytes only ever live in the caller's buffer. Takes obj. */
-static int dump_into(struct buf *out, json_t *obj, const char *op, struct shim_err *err)
-{
-	int rc = json_dump_callback(obj, put_chunk, out, JSON_COMPACT);
-
-	json_decref(obj);
-	if (rc < 0 || buf_oom(out)) {
-		out->oom = 1;
-		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: out of memory", op);
-	}
-	return 0;
-}
-
-/* A JSON string for s, or NULL with err: text that is not UTF-8 can name nothing on AWS. */
-static json_t *new_string(const char *s, const char *op, const char *what, struct shim_err *err)
-{
-	json_t *j = s ? json_string(s) : NULL;
-
-	if (j)
-		return j;
-	if (s && (j = json_string_nocheck(s)) != NULL) {
-		json_decref(j);
-		shim_err_set(err, SHIM_EX_DATA, "%s: a %s is not valid UTF-8", op, what);
-	} else {
-		shim_err_set(err, SHIM_EX_INTERNAL, "%s: %s", op, s ? "out of memory" : "no id");
-	}
-	return NULL;
-}
-
-/* Set key of o to s when s is not NULL; -1 with err on failure, the caller frees o. */
-static int set_opt(json_t *o, const char *key, const char *s, const char *op, struct shim_err *err)
-{
-	json_t *j;
-
-	if (!s)
-		return 0;
-	if (!(j = new_string(s, op, key, err)))
-		return -1;
-	if (json_object_set_new(o, key, j) < 0)
-		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: out of memory", op);
-	return 0;
-}
-
 int sm_body_batch(struct buf *out, const char *const *ids, size_t n, struct shim_err *err)
 {
 	const char *op = "BatchGetSecretValue";
-	json_t *list, *o, *s;
+	json_t *o, *list;
 
 	if (n < 1 || n > SM_BATCH_MAX)
 		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: %zu ids in one call (1 to %d)", op,
 		                    n, SM_BATCH_MAX);
-	if (!(o = json_object()) || !(list = json_array()) ||
-	    json_object_set_new(o, "SecretIdList", list) < 0) {
-		json_decref(o);
+	if (!(o = json_pack("{s:[]}", "SecretIdList")))
 		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: out of memory", op);
-	}
+	list = json_object_get(o, "SecretIdList");
 	for (size_t i = 0; i < n; i++) {
-		if (!(s = new_string(ids[i], op, "secret id", err))) {
-			json_decref(o);
-			return -1;
+		if (!ids[i]) {
+			shim_err_set(err, SHIM_EX_INTERNAL, "%s: no id", op);
+			goto fail;
 		}
-		if (json_array_append_new(list, s) < 0) {
-			json_decref(o);
-			return shim_err_set(err, SHIM_EX_INTERNAL, "%s: out of memory", op);
-		}
+		if (awsjson_add_string(list, "secret id", ids[i], op, err) < 0)
+			goto fail;
 	}
-	return dump_into(out, o, op, err);
+	return awsjson_dump(out, o, op, err);
+fail:
+	json_decref(o);
+	return -1;
 }
 
 int sm_body_get(struct buf *out, const char *id, const char *stage, const char *version_id,
@@ -101,60 +52,16 @@ int sm_body_get(struct buf *out, const char *id, const char *stage, const char *
 		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: no id", op);
 	}
 	/* Members in the order the API documents them, so bodies are stable for tests. */
-	if (set_opt(o, "SecretId", id, op, err) < 0 ||
-	    set_opt(o, "VersionId", version_id, op, err) < 0 ||
-	    set_opt(o, "VersionStage", stage, op, err) < 0) {
+	if (awsjson_add_string(o, "SecretId", id, op, err) < 0 ||
+	    (version_id && awsjson_add_string(o, "VersionId", version_id, op, err) < 0) ||
+	    (stage && awsjson_add_string(o, "VersionStage", stage, op, err) < 0)) {
 		json_decref(o);
 		return -1;
 	}
-	return dump_into(out, o, op, err);
+	return awsjson_dump(out, o, op, err);
 }
 
 /* ---- response parsing ---- */
-
-/* Where a member is: the operation and a prefix such as "SecretValues[3].". */
-struct where {
-	const char *op;
-	char at[40];
-	struct shim_err *err;
-};
-
-static int malformed(struct where *w, const char *member, const char *what)
-{
-	return shim_err_set(w->err, SHIM_EX_UNAVAILABLE, "%s: response member %s%s %s", w->op,
-	                    w->at, member, what);
-}
-
-static int no_memory(struct where *w)
-{
-	return shim_err_set(w->err, SHIM_EX_INTERNAL, "%s: out of memory", w->op);
-}
-
-/* Member key of o as a malloc'd copy in *out (NULL when absent or null, or -1 when required).
- * nul_ok: the member is a value (kept whole, length in *len); other members may not hold a
- * NUL, which would make a name compare equal to a shorter one. */
-static int get_string(struct where *w, json_t *o, const char *key, int required, int nul_ok,
-                      char **out, size_t *len)
-{
-	json_t *j = json_object_get(o, key);
-	size_t n;
-
-	*out = NULL;
-	if (!j || json_is_null(j))
-		return required ? malformed(w, key, "is missing") : 0;
-	if (!json_is_string(j))
-		return malformed(w, key, "is not a string");
-	n = json_string_length(j);
-	if (!nul_ok && memchr(json_string_value(j), '\0', n))
-		return malformed(w, key, "contains a NUL byte");
-	if (!(*out = malloc(n + 1)))
-		return no_memory(w);
-	memcpy(*out, json_string_value(j), n);
-	(*out)[n] = '\0';
-	if (len)
-		*len = n;
-	return 0;
-}
 
 static int b64_digit(unsigned char c)
 {
@@ -199,107 +106,51 @@ static int b64_decode(unsigned char *dst, size_t *dst_len, const char *s, size_t
 	return 0;
 }
 
-static int malformed_object(struct where *w, const char *what)
-{
-	size_t n = strlen(w->at);
-
-	if (!n)
-		return shim_err_set(w->err, SHIM_EX_UNAVAILABLE, "%s: the response %s", w->op,
-		                    what);
-	return shim_err_set(w->err, SHIM_EX_UNAVAILABLE, "%s: response member %.*s %s", w->op,
-	                    (int)(n - 1), w->at, what);
-}
-
-static int decode_binary(struct where *w, json_t *bin, struct sm_value *v)
+static int decode_binary(struct awsjson_where *w, json_t *bin, struct sm_value *v)
 {
 	size_t n = json_string_length(bin), cap = n / 4 * 3 + 1;
 
 	if (!(v->binary = malloc(cap)))
-		return no_memory(w);
+		return awsjson_no_memory(w);
 	if (b64_decode(v->binary, &v->binary_len, json_string_value(bin), n) == 0)
 		return 0;
 	shim_wipe(v->binary, cap);
 	free(v->binary);
 	v->binary = NULL;
-	return malformed(w, "SecretBinary", "is not valid base64");
-}
-
-static int get_stages(struct where *w, json_t *o, struct sm_value *v)
-{
-	json_t *a = json_object_get(o, "VersionStages"), *s;
-	size_t i;
-
-	if (!a || json_is_null(a))
-		return 0;
-	if (!json_is_array(a))
-		return malformed(w, "VersionStages", "is not an array");
-	if (!(v->stages = calloc(json_array_size(a) + 1, sizeof(*v->stages))))
-		return no_memory(w);
-	for (i = 0; i < json_array_size(a); i++) {
-		s = json_array_get(a, i);
-		if (!json_is_string(s) || memchr(json_string_value(s), '\0', json_string_length(s)))
-			return malformed(w, "VersionStages", "holds something other than a label");
-		if (!(v->stages[i] = strdup(json_string_value(s))))
-			return no_memory(w);
-		v->n_stages = i + 1;
-	}
-	return 0;
+	return awsjson_malformed(w, "SecretBinary", "is not valid base64");
 }
 
 /* One secret value object into *v, which the caller clears whatever the result. */
-static int parse_value(struct where *w, json_t *o, struct sm_value *v)
+static int parse_value(struct awsjson_where *w, json_t *o, struct sm_value *v)
 {
 	json_t *bin = json_object_get(o, "SecretBinary");
 
 	memset(v, 0, sizeof(*v));
 	if (!json_is_object(o))
-		return malformed_object(w, "is not an object");
-	if (get_string(w, o, "ARN", 0, 0, &v->arn, NULL) < 0 ||
-	    get_string(w, o, "Name", 0, 0, &v->name, NULL) < 0 ||
-	    get_string(w, o, "VersionId", 0, 0, &v->version_id, NULL) < 0 ||
-	    get_stages(w, o, v) < 0)
+		return awsjson_malformed_object(w, "is not an object");
+	if (awsjson_get_string(w, o, "ARN", 0, 0, &v->arn, NULL) < 0 ||
+	    awsjson_get_string(w, o, "Name", 0, 0, &v->name, NULL) < 0 ||
+	    awsjson_get_string(w, o, "VersionId", 0, 0, &v->version_id, NULL) < 0 ||
+	    awsjson_get_strings(w, o, "VersionStages", "holds something other than a label",
+	                        &v->stages, &v->n_stages) < 0)
 		return -1;
 	if (!v->arn && !v->name)
-		return malformed_object(w, "has neither ARN nor Name");
-	if (get_string(w, o, "SecretString", 0, 1, &v->string, &v->string_len) < 0)
+		return awsjson_malformed_object(w, "has neither ARN nor Name");
+	if (awsjson_get_string(w, o, "SecretString", 0, 1, &v->string, &v->string_len) < 0)
 		return -1;
 	if (bin && !json_is_null(bin) && !json_is_string(bin))
-		return malformed(w, "SecretBinary", "is not a string");
+		return awsjson_malformed(w, "SecretBinary", "is not a string");
 	if (v->string)
 		return 0; /* as ECS: SecretString wins when a service sends both */
 	if (!bin || json_is_null(bin))
-		return malformed_object(w, "has neither SecretString nor SecretBinary");
+		return awsjson_malformed_object(w, "has neither SecretString nor SecretBinary");
 	return decode_binary(w, bin, v);
-}
-
-/* The body as a JSON object. jansson's error text is never shown: it quotes the input. */
-static json_t *load(struct where *w, const char *body, size_t len)
-{
-	json_error_t jerr;
-	json_t *root = json_loadb(body, len,
-	                          JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
-
-	if (!root) {
-		if (json_error_code(&jerr) == json_error_out_of_memory)
-			no_memory(w);
-		else
-			shim_err_set(w->err, SHIM_EX_UNAVAILABLE,
-			             "%s: the response is not valid JSON", w->op);
-		return NULL;
-	}
-	if (!json_is_object(root)) {
-		json_decref(root);
-		shim_err_set(w->err, SHIM_EX_UNAVAILABLE, "%s: the response is not a JSON object",
-		             w->op);
-		return NULL;
-	}
-	return root;
 }
 
 int sm_parse_get(struct sm_value *out, const char *body, size_t len, struct shim_err *err)
 {
-	struct where w = {.op = "GetSecretValue", .err = err};
-	json_t *root = load(&w, body, len);
+	struct awsjson_where w = {.op = "GetSecretValue", .err = err};
+	json_t *root = awsjson_load(&w, body, len);
 	struct sm_value v;
 	int rc;
 
@@ -323,25 +174,25 @@ static void make_printable(char *s, size_t n)
 			s[i] = '?';
 }
 
-static int parse_error(struct where *w, json_t *e, struct sm_error *se)
+static int parse_error(struct awsjson_where *w, json_t *e, struct sm_error *se)
 {
 	size_t n = 0;
 
 	if (!json_is_object(e))
-		return malformed_object(w, "is not an object");
-	if (get_string(w, e, "SecretId", 1, 0, &se->secret_id, NULL) < 0 ||
-	    get_string(w, e, "ErrorCode", 0, 0, &se->code, NULL) < 0 ||
-	    get_string(w, e, "Message", 0, 1, &se->message, &n) < 0)
+		return awsjson_malformed_object(w, "is not an object");
+	if (awsjson_get_string(w, e, "SecretId", 1, 0, &se->secret_id, NULL) < 0 ||
+	    awsjson_get_string(w, e, "ErrorCode", 0, 0, &se->code, NULL) < 0 ||
+	    awsjson_get_string(w, e, "Message", 0, 1, &se->message, &n) < 0)
 		return -1;
 	if (se->message)
 		make_printable(se->message, n);
 	if ((!se->code && !(se->code = strdup(""))) ||
 	    (!se->message && !(se->message = strdup(""))))
-		return no_memory(w);
+		return awsjson_no_memory(w);
 	return 0;
 }
 
-static int parse_errors(struct where *w, json_t *errs, struct sm_batch *b)
+static int parse_errors(struct awsjson_where *w, json_t *errs, struct sm_batch *b)
 {
 	json_t *e;
 	size_t i;
@@ -349,9 +200,9 @@ static int parse_errors(struct where *w, json_t *errs, struct sm_batch *b)
 	if (!errs || json_is_null(errs))
 		return 0;
 	if (!json_is_array(errs))
-		return malformed(w, "Errors", "is not an array");
+		return awsjson_malformed(w, "Errors", "is not an array");
 	if (!(b->errors = calloc(json_array_size(errs) + 1, sizeof(*b->errors))))
-		return no_memory(w);
+		return awsjson_no_memory(w);
 	for (i = 0; i < json_array_size(errs); i++) {
 		e = json_array_get(errs, i);
 		b->n_errors = i + 1;
@@ -363,7 +214,7 @@ static int parse_errors(struct where *w, json_t *errs, struct sm_batch *b)
 	return 0;
 }
 
-static int parse_values(struct where *w, json_t *vals, struct sm_batch *b)
+static int parse_values(struct awsjson_where *w, json_t *vals, struct sm_batch *b)
 {
 	json_t *v;
 	size_t i;
@@ -371,9 +222,9 @@ static int parse_values(struct where *w, json_t *vals, struct sm_batch *b)
 	if (!vals || json_is_null(vals))
 		return 0;
 	if (!json_is_array(vals))
-		return malformed(w, "SecretValues", "is not an array");
+		return awsjson_malformed(w, "SecretValues", "is not an array");
 	if (!(b->values = calloc(json_array_size(vals) + 1, sizeof(*b->values))))
-		return no_memory(w);
+		return awsjson_no_memory(w);
 	for (i = 0; i < json_array_size(vals); i++) {
 		v = json_array_get(vals, i);
 		b->n_values = i + 1;
@@ -387,8 +238,8 @@ static int parse_values(struct where *w, json_t *vals, struct sm_batch *b)
 
 int sm_parse_batch(struct sm_batch *out, const char *body, size_t len, struct shim_err *err)
 {
-	struct where w = {.op = "BatchGetSecretValue", .err = err};
-	json_t *root = load(&w, body, len), *vals, *errs;
+	struct awsjson_where w = {.op = "BatchGetSecretValue", .err = err};
+	json_t *root = awsjson_load(&w, body, len), *vals, *errs;
 	struct sm_batch b = {0};
 	int rc = -1;
 
@@ -399,7 +250,7 @@ int sm_parse_batch(struct sm_batch *out, const char *body, size_t len, struct sh
 	/* Each requested id lands in one of the two lists, so a body with neither is no answer;
 	 * one alone is (a service may leave an empty list out). */
 	if ((!vals || json_is_null(vals)) && (!errs || json_is_null(errs)))
-		malformed(&w, "SecretValues", "is missing");
+		awsjson_malformed(&w, "SecretValues", "is missing");
 	else if (parse_values(&w, vals, &b) == 0 && parse_errors(&w, errs, &b) == 0)
 		rc = 0;
 	json_decref(root);

@@ -3,6 +3,8 @@
  * ARN, version, selector) to the name that was asked for. Messages never carry values. */
 #include "ssm.h"
 
+#include "awsjson.h"
+
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,44 +14,6 @@
 #define SSM_NAMES_MAX 10
 
 /* ---- requests ---- */
-
-static int put_chunk(const char *data, size_t len, void *out)
-{
-	buf_put(out, data, len);
-	return buf_oom(out) ? -1 : 0;
-}
-
-/* Through a callback so the text only lives in the caller's buffer. Takes obj. */
-static int dump_into(struct buf *out, json_t *obj, const char *op, struct shim_err *err)
-{
-	int rc = json_dump_callback(obj, put_chunk, out, JSON_COMPACT);
-
-	json_decref(obj);
-	if (rc < 0 || buf_oom(out)) {
-		out->oom = 1;
-		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: out of memory", op);
-	}
-	return 0;
-}
-
-/* Set key of o (or append, when o is an array) to the string s; -1 with err on failure, the
- * caller frees o. Text that is not UTF-8 can name nothing on AWS (65); NULL is a bug (70). */
-static int set_string(json_t *o, const char *key, const char *s, const char *op,
-                      struct shim_err *err)
-{
-	json_t *j = s ? json_string(s) : NULL, *raw;
-
-	if (!j && s && (raw = json_string_nocheck(s)) != NULL) {
-		json_decref(raw);
-		return shim_err_set(err, SHIM_EX_DATA, "%s: a %s is not valid UTF-8", op, key);
-	}
-	if (!j)
-		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: %s", op,
-		                    s ? "out of memory" : "no name");
-	if ((json_is_array(o) ? json_array_append_new(o, j) : json_object_set_new(o, key, j)) < 0)
-		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: out of memory", op);
-	return 0;
-}
 
 int ssm_body_get_parameters(struct buf *out, const char *const *names, size_t n,
                             struct shim_err *err)
@@ -64,12 +28,17 @@ int ssm_body_get_parameters(struct buf *out, const char *const *names, size_t n,
 		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: out of memory", op);
 	list = json_object_get(o, "Names");
 	for (size_t i = 0; i < n; i++) {
-		if (set_string(list, "parameter name", names[i], op, err) < 0) {
-			json_decref(o);
-			return -1;
+		if (!names[i]) {
+			shim_err_set(err, SHIM_EX_INTERNAL, "%s: no name", op);
+			goto fail;
 		}
+		if (awsjson_add_string(list, "parameter name", names[i], op, err) < 0)
+			goto fail;
 	}
-	return dump_into(out, o, op, err);
+	return awsjson_dump(out, o, op, err);
+fail:
+	json_decref(o);
+	return -1;
 }
 
 int ssm_body_by_path(struct buf *out, const char *path, const char *next_token,
@@ -80,7 +49,11 @@ int ssm_body_by_path(struct buf *out, const char *path, const char *next_token,
 
 	if (!o)
 		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: out of memory", op);
-	if (set_string(o, "Path", path, op, err) < 0)
+	if (!path) {
+		shim_err_set(err, SHIM_EX_INTERNAL, "%s: no name", op);
+		goto fail;
+	}
+	if (awsjson_add_string(o, "Path", path, op, err) < 0)
 		goto fail;
 	if (json_object_set_new(o, "Recursive", json_true()) < 0 ||
 	    json_object_set_new(o, "WithDecryption", json_true()) < 0 ||
@@ -88,9 +61,9 @@ int ssm_body_by_path(struct buf *out, const char *path, const char *next_token,
 		shim_err_set(err, SHIM_EX_INTERNAL, "%s: out of memory", op);
 		goto fail;
 	}
-	if (next_token && set_string(o, "NextToken", next_token, op, err) < 0)
+	if (next_token && awsjson_add_string(o, "NextToken", next_token, op, err) < 0)
 		goto fail;
-	return dump_into(out, o, op, err);
+	return awsjson_dump(out, o, op, err);
 fail:
 	json_decref(o);
 	return -1;
@@ -98,73 +71,26 @@ fail:
 
 /* ---- response parsing ---- */
 
-/* Where a member is: the operation and a prefix such as "Parameters[3].". */
-struct where {
-	const char *op;
-	char at[40];
-	struct shim_err *err;
-};
-
-static int malformed(struct where *w, const char *member, const char *what)
-{
-	return shim_err_set(w->err, SHIM_EX_UNAVAILABLE, "%s: response member %s%s %s", w->op,
-	                    w->at, member, what);
-}
-
-static int no_memory(struct where *w)
-{
-	return shim_err_set(w->err, SHIM_EX_INTERNAL, "%s: out of memory", w->op);
-}
-
-/* Member key of o as a malloc'd copy in *out (NULL when absent or null; -1 when required).
- * Only a value may hold a NUL (kept whole, length in *len): in a name it would make the name
- * compare equal to a shorter one. */
-static int get_string(struct where *w, json_t *o, const char *key, int required, int nul_ok,
-                      char **out, size_t *len)
-{
-	json_t *j = json_object_get(o, key);
-	size_t n;
-
-	*out = NULL;
-	if (!j || json_is_null(j))
-		return required ? malformed(w, key, "is missing") : 0;
-	if (!json_is_string(j))
-		return malformed(w, key, "is not a string");
-	n = json_string_length(j);
-	if (!nul_ok && memchr(json_string_value(j), '\0', n))
-		return malformed(w, key, "contains a NUL byte");
-	if (!(*out = malloc(n + 1)))
-		return no_memory(w);
-	memcpy(*out, json_string_value(j), n);
-	(*out)[n] = '\0';
-	if (len)
-		*len = n;
-	return 0;
-}
-
 /* One parameter object into *p, which the caller clears whatever the result. */
-static int parse_param(struct where *w, json_t *o, struct ssm_param *p)
+static int parse_param(struct awsjson_where *w, json_t *o, struct ssm_param *p)
 {
 	json_t *ver = json_object_get(o, "Version");
-	size_t n = strlen(w->at);
 
 	if (!json_is_object(o))
-		return shim_err_set(w->err, SHIM_EX_UNAVAILABLE,
-		                    "%s: response member %.*s is not an object", w->op,
-		                    (int)(n ? n - 1 : 0), w->at);
-	if (get_string(w, o, "Name", 1, 0, &p->name, NULL) < 0 ||
-	    get_string(w, o, "Value", 1, 1, &p->value, &p->value_len) < 0 ||
-	    get_string(w, o, "ARN", 0, 0, &p->arn, NULL) < 0 ||
-	    get_string(w, o, "Type", 0, 0, &p->type, NULL) < 0 ||
-	    get_string(w, o, "Selector", 0, 0, &p->selector, NULL) < 0)
+		return awsjson_malformed_object(w, "is not an object");
+	if (awsjson_get_string(w, o, "Name", 1, 0, &p->name, NULL) < 0 ||
+	    awsjson_get_string(w, o, "Value", 1, 1, &p->value, &p->value_len) < 0 ||
+	    awsjson_get_string(w, o, "ARN", 0, 0, &p->arn, NULL) < 0 ||
+	    awsjson_get_string(w, o, "Type", 0, 0, &p->type, NULL) < 0 ||
+	    awsjson_get_string(w, o, "Selector", 0, 0, &p->selector, NULL) < 0)
 		return -1;
 	if (ver && !json_is_null(ver) && !json_is_integer(ver))
-		return malformed(w, "Version", "is not an integer");
+		return awsjson_malformed(w, "Version", "is not an integer");
 	p->version = json_is_integer(ver) ? json_integer_value(ver) : 0;
 	return 0;
 }
 
-static int parse_params(struct where *w, json_t *params, struct ssm_result *r)
+static int parse_params(struct awsjson_where *w, json_t *params, struct ssm_result *r)
 {
 	json_t *p;
 	size_t i;
@@ -172,9 +98,9 @@ static int parse_params(struct where *w, json_t *params, struct ssm_result *r)
 	if (!params || json_is_null(params))
 		return 0;
 	if (!json_is_array(params))
-		return malformed(w, "Parameters", "is not an array");
+		return awsjson_malformed(w, "Parameters", "is not an array");
 	if (!(r->params = calloc(json_array_size(params) + 1, sizeof(*r->params))))
-		return no_memory(w);
+		return awsjson_no_memory(w);
 	for (i = 0; i < json_array_size(params); i++) {
 		p = json_array_get(params, i);
 		r->n_params = i + 1;
@@ -184,53 +110,6 @@ static int parse_params(struct where *w, json_t *params, struct ssm_result *r)
 	}
 	w->at[0] = '\0';
 	return 0;
-}
-
-static int parse_invalid(struct where *w, json_t *inv, struct ssm_result *r)
-{
-	json_t *s;
-	size_t i;
-
-	if (!inv || json_is_null(inv))
-		return 0;
-	if (!json_is_array(inv))
-		return malformed(w, "InvalidParameters", "is not an array");
-	if (!(r->invalid = calloc(json_array_size(inv) + 1, sizeof(*r->invalid))))
-		return no_memory(w);
-	for (i = 0; i < json_array_size(inv); i++) {
-		s = json_array_get(inv, i);
-		if (!json_is_string(s) || memchr(json_string_value(s), '\0', json_string_length(s)))
-			return malformed(w, "InvalidParameters",
-			                 "holds something other than a name");
-		if (!(r->invalid[i] = strdup(json_string_value(s))))
-			return no_memory(w);
-		r->n_invalid = i + 1;
-	}
-	return 0;
-}
-
-/* The body as a JSON object. jansson's error text is never shown: it quotes the input. */
-static json_t *load(struct where *w, const char *body, size_t len)
-{
-	json_error_t jerr;
-	json_t *root = json_loadb(body, len,
-	                          JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
-
-	if (!root) {
-		if (json_error_code(&jerr) == json_error_out_of_memory)
-			no_memory(w);
-		else
-			shim_err_set(w->err, SHIM_EX_UNAVAILABLE,
-			             "%s: the response is not valid JSON", w->op);
-		return NULL;
-	}
-	if (!json_is_object(root)) {
-		json_decref(root);
-		shim_err_set(w->err, SHIM_EX_UNAVAILABLE, "%s: the response is not a JSON object",
-		             w->op);
-		return NULL;
-	}
-	return root;
 }
 
 /* Hand r to out, or clear it; the parsed tree (which holds the values too) goes at once. */
@@ -248,8 +127,8 @@ static int finish(struct ssm_result *out, struct ssm_result *r, json_t *root, in
 int ssm_parse_get_parameters(struct ssm_result *out, const char *body, size_t len,
                              struct shim_err *err)
 {
-	struct where w = {.op = "GetParameters", .err = err};
-	json_t *root = load(&w, body, len), *params, *inv;
+	struct awsjson_where w = {.op = "GetParameters", .err = err};
+	json_t *root = awsjson_load(&w, body, len), *params, *inv;
 	struct ssm_result r = {0};
 	int rc = -1;
 
@@ -258,23 +137,26 @@ int ssm_parse_get_parameters(struct ssm_result *out, const char *body, size_t le
 	params = json_object_get(root, "Parameters");
 	inv = json_object_get(root, "InvalidParameters");
 	if ((!params || json_is_null(params)) && (!inv || json_is_null(inv)))
-		malformed(&w, "Parameters", "is missing");
-	else if (parse_params(&w, params, &r) == 0 && parse_invalid(&w, inv, &r) == 0)
+		awsjson_malformed(&w, "Parameters", "is missing");
+	else if (parse_params(&w, params, &r) == 0 &&
+	         awsjson_get_strings(&w, root, "InvalidParameters",
+	                             "holds something other than a name", &r.invalid,
+	                             &r.n_invalid) == 0)
 		rc = 0;
 	return finish(out, &r, root, rc);
 }
 
 int ssm_parse_by_path(struct ssm_result *out, const char *body, size_t len, struct shim_err *err)
 {
-	struct where w = {.op = "GetParametersByPath", .err = err};
-	json_t *root = load(&w, body, len);
+	struct awsjson_where w = {.op = "GetParametersByPath", .err = err};
+	json_t *root = awsjson_load(&w, body, len);
 	struct ssm_result r = {0};
 	int rc = -1;
 
 	if (!root)
 		return -1;
 	if (parse_params(&w, json_object_get(root, "Parameters"), &r) == 0 &&
-	    get_string(&w, root, "NextToken", 0, 0, &r.next_token, NULL) == 0)
+	    awsjson_get_string(&w, root, "NextToken", 0, 0, &r.next_token, NULL) == 0)
 		rc = 0;
 	if (r.next_token && !r.next_token[0]) {
 		free(r.next_token);

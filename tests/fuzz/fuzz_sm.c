@@ -2,7 +2,7 @@
  * keep their invariants and never echo input in a message; bodies and base64 round-trip.
  * Build and run from the repository root (make fuzz does the same with every module):
  *   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
- *     -Iinclude -D_GNU_SOURCE -o /tmp/fuzz_sm tests/fuzz/fuzz_sm.c shim/sm.c shim/buf.c \
+ *     -Iinclude -D_GNU_SOURCE -o /tmp/fuzz_sm tests/fuzz/fuzz_sm.c shim/sm.c shim/awsjson.c shim/buf.c \
  *     shim/err.c $(pkg-config --cflags --libs jansson libcrypto)
  *   /tmp/fuzz_sm -max_total_time=20 /tmp/fuzz_sm_corpus */
 #include "sm.h"

@@ -2,7 +2,7 @@
  * invariants and never echo input in a message; request bodies round-trip through jansson.
  * Build and run from the repository root (make fuzz does the same with every module):
  *   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
- *     -Iinclude -D_GNU_SOURCE -o /tmp/fuzz_ssm tests/fuzz/fuzz_ssm.c shim/ssm.c shim/buf.c \
+ *     -Iinclude -D_GNU_SOURCE -o /tmp/fuzz_ssm tests/fuzz/fuzz_ssm.c shim/ssm.c shim/awsjson.c shim/buf.c \
  *     shim/err.c $(pkg-config --cflags --libs jansson)
  *   /tmp/fuzz_ssm -max_total_time=20 /tmp/fuzz_ssm_corpus */
 #include "ssm.h"
