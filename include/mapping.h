@@ -65,7 +65,4 @@ void var_fail(struct var *v, int status, const char *fmt, ...)
  * source; region may be NULL. Writes into out. */
 void mapping_describe_ref(char *out, size_t size, const struct ref *r, const char *region);
 
-/* The value of name in envp, or NULL. */
-const char *env_lookup(char **envp, const char *name);
-
 #endif

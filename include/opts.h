@@ -48,4 +48,9 @@ int opts_env_has_reference(char **envp);
 
 const char *opts_usage(void);
 
+/* The value of name in envp (NULL-terminated "NAME=value" strings), or NULL. */
+const char *env_lookup(char **envp, const char *name);
+/* The same, with an empty value counting as unset (the AWS SDKs' rule). */
+const char *env_value(char **envp, const char *name);
+
 #endif

@@ -144,13 +144,13 @@ static int get_credentials(struct aws *a)
 /* The region of ECS task metadata v4 (DESIGN.md 5.3), or NULL when there is none. */
 static char *metadata_region(struct aws *a)
 {
-	const char *uri = env_lookup(a->envp, "ECS_CONTAINER_METADATA_URI_V4");
+	const char *uri = env_value(a->envp, "ECS_CONTAINER_METADATA_URI_V4");
 	struct http_req req = {0};
 	struct shim_err e = {0};
 	struct buf url = BUF_INIT;
 	char *region = NULL;
 
-	if (!uri || !*uri)
+	if (!uri)
 		return NULL;
 	buf_printf(&url, "%s/task", uri);
 	if (!buf_oom(&url) && local_get(a, &req, url.ptr, NULL) == 0) {
@@ -561,14 +561,12 @@ int aws_fetch_plan(struct plan *p, const struct shim_opts *o, char **envp, struc
                    struct shim_err *err)
 {
 	struct aws a = {.p = p, .o = o, .envp = envp, .st = st, .err = err};
-	struct http_opts ho = {.ca_bundle = env_lookup(envp, "AWS_CA_BUNDLE")};
+	struct http_opts ho = {.ca_bundle = env_value(envp, "AWS_CA_BUNDLE")};
 	int rc = -1;
 
 	if (o->profile)
 		return shim_err_set(err, SHIM_EX_USAGE,
 		                    "--profile: shared config profiles are not supported yet");
-	if (ho.ca_bundle && !*ho.ca_bundle)
-		ho.ca_bundle = NULL;
 	if (o->timeout_ms > 0)
 		a.deadline = http_now_ms() + o->timeout_ms;
 	if (http_client_new(&a.http, &ho, err) < 0)

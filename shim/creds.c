@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "endpoint.h"
 #include "file.h"
+#include "opts.h"
 
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -20,16 +21,6 @@
 #define ENV_FULL       "AWS_CONTAINER_CREDENTIALS_FULL_URI"
 #define ENV_TOKEN_FILE "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
 #define ENV_TOKEN      "AWS_CONTAINER_AUTHORIZATION_TOKEN"
-
-static const char *env_get(char **envp, const char *name)
-{
-	size_t len = strlen(name);
-
-	for (; envp && *envp; envp++)
-		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
-			return (*envp)[len + 1] ? *envp + len + 1 : NULL;
-	return NULL;
-}
 
 static void free_secret(char *s)
 {
@@ -82,7 +73,7 @@ int creds_from_env(struct aws_creds *out, char **envp, struct shim_err *err)
 	const char *v[3];
 
 	for (int i = 0; i < 3; i++)
-		v[i] = env_get(envp, names[i]);
+		v[i] = env_value(envp, names[i]);
 	if (!v[0] && !v[1])
 		return 0;
 	if (!v[0] || !v[1])
@@ -141,7 +132,7 @@ static int container_host_allowed(const char *host)
 
 static int container_url(char **out, char **envp, struct shim_err *err)
 {
-	const char *rel = env_get(envp, ENV_RELATIVE), *full = env_get(envp, ENV_FULL);
+	const char *rel = env_value(envp, ENV_RELATIVE), *full = env_value(envp, ENV_FULL);
 	char *host = NULL, why[sizeof(err->msg)];
 	int https = 0;
 
@@ -176,7 +167,7 @@ static int container_url(char **out, char **envp, struct shim_err *err)
 /* The Authorization value: the token file's content, else the token variable, else none. */
 static int container_token(char **out, char **envp, struct shim_err *err)
 {
-	const char *path = env_get(envp, ENV_TOKEN_FILE), *tok = env_get(envp, ENV_TOKEN);
+	const char *path = env_value(envp, ENV_TOKEN_FILE), *tok = env_value(envp, ENV_TOKEN);
 	const char *name = path ? ENV_TOKEN_FILE : ENV_TOKEN;
 	char *data = NULL;
 	size_t len;
@@ -210,7 +201,7 @@ int creds_container_request(struct creds_http *out, char **envp, struct shim_err
 {
 	struct creds_http r = {NULL, NULL};
 
-	if (!env_get(envp, ENV_RELATIVE) && !env_get(envp, ENV_FULL))
+	if (!env_value(envp, ENV_RELATIVE) && !env_value(envp, ENV_FULL))
 		return 0;
 	if (container_url(&r.url, envp, err) < 0)
 		return -1;

@@ -3,6 +3,8 @@
  * Pure: nothing here touches the network or the clock. */
 #include "endpoint.h"
 
+#include "opts.h"
+
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -44,16 +46,6 @@ static const struct {
         {"aws-iso-b", "sc2s.sgov.gov"},  {"aws-iso-e", "cloud.adc-e.uk"},
         {"aws-iso-f", "csp.hci.ic.gov"},
 };
-
-static const char *env_get(char **envp, const char *name)
-{
-	size_t len = strlen(name);
-
-	for (; envp && *envp; envp++)
-		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
-			return (*envp)[len + 1] ? *envp + len + 1 : NULL;
-	return NULL;
-}
 
 static int region_valid(const char *r, size_t len)
 {
@@ -189,13 +181,13 @@ int endpoint_host(char **host_out, int *is_https, const char *url, struct shim_e
 static const char *configured_url(enum aws_service svc, char **envp, const char *profile_url,
                                   const char **name)
 {
-	const char *ignore = env_get(envp, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), *v;
+	const char *ignore = env_value(envp, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), *v;
 
 	if (ignore && strcasecmp(ignore, "true") == 0)
 		return NULL;
-	if ((v = env_get(envp, *name = services[svc].env)))
+	if ((v = env_value(envp, *name = services[svc].env)))
 		return v;
-	if ((v = env_get(envp, *name = "AWS_ENDPOINT_URL")))
+	if ((v = env_value(envp, *name = "AWS_ENDPOINT_URL")))
 		return v;
 	*name = "profile endpoint_url";
 	return profile_url && *profile_url ? profile_url : NULL;
@@ -266,8 +258,8 @@ static const char *region_pick(const char *cli_region, char **envp, const char *
 	*source = "--region";
 	if (cli_region && *cli_region)
 		return cli_region;
-	if ((r = env_get(envp, *source = "AWS_REGION")) ||
-	    (r = env_get(envp, *source = "AWS_DEFAULT_REGION")))
+	if ((r = env_value(envp, *source = "AWS_REGION")) ||
+	    (r = env_value(envp, *source = "AWS_DEFAULT_REGION")))
 		return r;
 	*source = "profile region";
 	return profile_region && *profile_region ? profile_region : NULL;

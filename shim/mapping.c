@@ -15,16 +15,6 @@
 
 #define MAX_INPUT_FILE (4u << 20)
 
-const char *env_lookup(char **envp, const char *name)
-{
-	size_t len = strlen(name);
-
-	for (; envp && *envp; envp++)
-		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
-			return *envp + len + 1;
-	return NULL;
-}
-
 struct var *mapping_find(const struct mapping *m, const char *name)
 {
 	for (size_t i = 0; i < m->n; i++)

@@ -77,7 +77,7 @@ static const struct opt_def opt_table[] = {
 
 #define MAX_DURATION_MS (7L * 24 * 3600 * 1000)
 
-static const char *env_get(char **envp, const char *name)
+const char *env_lookup(char **envp, const char *name)
 {
 	size_t len = strlen(name);
 
@@ -85,6 +85,13 @@ static const char *env_get(char **envp, const char *name)
 		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
 			return *envp + len + 1;
 	return NULL;
+}
+
+const char *env_value(char **envp, const char *name)
+{
+	const char *v = env_lookup(envp, name);
+
+	return v && *v ? v : NULL;
 }
 
 static int strlist_add(struct strlist *l, const char *s, size_t len)
@@ -454,7 +461,7 @@ static int apply_env(struct shim_opts *o, struct parse_state *st, char **envp, s
 
 	for (size_t i = 0; i < OPT_COUNT; i++) {
 		const struct opt_def *d = &opt_table[i];
-		if (!d->env || st->seen[d->id] || !(v = env_get(envp, d->env)))
+		if (!d->env || st->seen[d->id] || !(v = env_lookup(envp, d->env)))
 			continue;
 		if (!*v && d->arg == ARG_REQUIRED && d->id != O_SSM_PATH &&
 		    d->id != O_SECRET_JSON && d->id != O_REMAP)
@@ -469,7 +476,7 @@ static int apply_env(struct shim_opts *o, struct parse_state *st, char **envp, s
 		o->verbosity = level < LOG_ERROR   ? LOG_ERROR
 		               : level > LOG_TRACE ? LOG_TRACE
 		                                   : level;
-	} else if ((v = env_get(envp, "COVENANT_SHIM_VERBOSITY")) && *v) {
+	} else if ((v = env_lookup(envp, "COVENANT_SHIM_VERBOSITY")) && *v) {
 		if ((o->verbosity = parse_level(v)) < 0)
 			return shim_err_set(err, SHIM_EX_USAGE,
 			                    "COVENANT_SHIM_VERBOSITY: \"%s\" is not a level "

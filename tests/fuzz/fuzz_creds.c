@@ -3,7 +3,7 @@
  * entry point, plus a replay driver (-DFUZZ_REPLAY) that runs files given as arguments, or a
  * few built-in seeds when there are none.
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -D_GNU_SOURCE \
- *     tests/fuzz/fuzz_creds.c shim/creds.c shim/endpoint.c shim/file.c shim/buf.c shim/err.c \
+ *     tests/fuzz/fuzz_creds.c shim/creds.c shim/endpoint.c shim/opts.c shim/log.c shim/file.c shim/buf.c shim/err.c \
  *     $(pkg-config --cflags --libs jansson)
  * Input: 1 byte selecting the function (mod 6), then its input. Replay build: the same with
  * -DFUZZ_REPLAY and without "fuzzer," in -fsanitize. */
@@ -188,35 +188,7 @@ static const char *const seeds[] = {
         "\x05{\"AvailabilityZone\":\"us-east-1a\",\"TaskARN\":\"arn:aws:ecs:us-east-1:1:task/x\"}",
 };
 
-static int replay_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *p = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (!f) {
-		perror(path);
-		return 1;
-	}
-	do {
-		if (len == cap) {
-			uint8_t *q = realloc(p, cap = cap ? cap * 2 : 4096);
-
-			if (!q) {
-				free(p);
-				fclose(f);
-				return 1;
-			}
-			p = q;
-		}
-		n = fread(p + len, 1, cap - len, f);
-		len += n;
-	} while (n > 0);
-	fclose(f);
-	LLVMFuzzerTestOneInput(p, len);
-	free(p);
-	return 0;
-}
+#include "replay.h"
 
 int main(int argc, char **argv)
 {
