@@ -107,10 +107,13 @@ def test_group_is_stopped_when_the_main_child_exits(tmp_path):
 
 
 def test_grace_kills_a_leftover_that_ignores_sigterm(tmp_path):
-    pidfile = tmp_path / "pid"
+    pidfile, ready = tmp_path / "pid", tmp_path / "ready"
     t0 = time.monotonic()
     r = run_shim(["--grace", "1", "--", "sh", "-c",
-                  f"(trap '' TERM; exec sleep 1000) & echo $! > {pidfile}; exit 0"],
+                  # the main child waits until the leftover ignores SIGTERM, or a SIGTERM
+                  # that comes first kills it and there is nothing left to wait for
+                  f"(trap '' TERM; touch {ready}; exec sleep 1000) & "
+                  f"while [ ! -e {ready} ]; do sleep 0.01; done; echo $! > {pidfile}; exit 0"],
                  env=clean_env())
     elapsed = time.monotonic() - t0
     assert r.returncode == 0
