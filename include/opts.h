@@ -48,6 +48,11 @@ int opts_env_has_reference(char **envp);
 
 const char *opts_usage(void);
 
+/* The start both executables share: parse (a bad option: its one line on stderr), set up the
+ * logger, answer --help and --version on stdout. Returns -1 to go on with *out filled, or the
+ * exit status to leave with (64, or 0 after --help/--version; *out then freed). */
+int opts_start(struct shim_opts *out, int argc, char **argv, char **envp);
+
 /* The value of name in envp (NULL-terminated "NAME=value" strings), or NULL. */
 const char *env_lookup(char **envp, const char *name);
 /* The same, with an empty value counting as unset (the AWS SDKs' rule). */

@@ -50,20 +50,11 @@ static int exec_resolver_in_place(char **argv)
 
 int main(int argc, char **argv)
 {
-	struct shim_err err = {0};
 	struct shim_opts o;
-	int needs_resolver, status;
+	int needs_resolver, status = opts_start(&o, argc, argv, environ);
 
-	if (opts_parse(&o, argc, argv, environ, &err) < 0) {
-		fprintf(stderr, "covenant-shim: error: %s\n", err.msg);
-		return err.status;
-	}
-	log_setup(o.verbosity, o.log_format);
-	if (o.help || o.version) {
-		fputs(o.help ? opts_usage() : "covenant-shim " SHIM_VERSION "\n", stdout);
-		opts_free(&o);
-		return 0;
-	}
+	if (status >= 0)
+		return status;
 	if (opts_report_mode(&o))
 		return exec_resolver_in_place(argv);
 	if (!o.command_argc && !o.task_definition) {

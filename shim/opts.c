@@ -626,3 +626,19 @@ const char *opts_usage(void)
 	       "69 AWS unreachable, 77 access denied or no credentials, 78 a variable does not\n"
 	       "resolve, 126 command not executable, 127 command not found, 70 internal error.\n";
 }
+
+int opts_start(struct shim_opts *out, int argc, char **argv, char **envp)
+{
+	struct shim_err err = {0};
+
+	if (opts_parse(out, argc, argv, envp, &err) < 0) {
+		fprintf(stderr, "covenant-shim: error: %s\n", err.msg);
+		return err.status;
+	}
+	log_setup(out->verbosity, out->log_format);
+	if (!out->help && !out->version)
+		return -1;
+	fputs(out->help ? opts_usage() : "covenant-shim " SHIM_VERSION "\n", stdout);
+	opts_free(out);
+	return 0;
+}

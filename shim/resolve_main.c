@@ -275,16 +275,8 @@ int main(int argc, char **argv)
 	int status;
 
 	jsonval_init_allocator();
-	if (opts_parse(&o, argc, argv, environ, &err) < 0) {
-		fprintf(stderr, "covenant-shim: error: %s\n", err.msg);
-		return err.status;
-	}
-	log_setup(o.verbosity, o.log_format);
-	if (o.help || o.version) {
-		fputs(o.help ? opts_usage() : "covenant-shim " SHIM_VERSION "\n", stdout);
-		opts_free(&o);
-		return 0;
-	}
+	if ((status = opts_start(&o, argc, argv, environ)) >= 0)
+		return status;
 	if (o.audit || o.iam_policy) {
 		log_error("%s is not implemented yet", o.audit ? "--audit" : "--iam-policy");
 		opts_free(&o);
