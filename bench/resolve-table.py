@@ -11,10 +11,11 @@ usage: resolve-table.py verify STORE TASK_DEFINITION ENV_JSON
            and notes
 No value is ever printed: only names, counts and times.
 """
-import glob
 import json
 import statistics
 import sys
+
+from benchstats import mean_sd, pooled_times
 
 SHIM = "covenant-shim"
 BOTO3 = "boto3 entrypoint"
@@ -119,20 +120,6 @@ def calls(log_path, label):
     return 0
 
 
-def pooled_times(work):
-    """tool -> list of seconds, over every round's hyperfine JSON."""
-    times = {}
-    for path in sorted(glob.glob(f"{work}/time-*.json")):
-        with open(path) as f:
-            for r in json.load(f)["results"]:
-                times.setdefault(r["command"], []).extend(r["times"])
-    return times
-
-
-def mean_sd(xs):
-    return statistics.mean(xs), (statistics.stdev(xs) if len(xs) > 1 else 0.0)
-
-
 def read_calls(work):
     out = {}
     try:
@@ -215,7 +202,7 @@ def bars(times, means, counted):
 
 
 def table(work):
-    times = pooled_times(work)
+    times = pooled_times(f"{work}/time-*.json")
     counted = read_calls(work)
     means = time_table(times, counted)
     print()

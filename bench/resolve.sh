@@ -11,13 +11,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-# A small, clean environment: nothing from the caller's AWS_* or COVENANT_SHIM_* settings or
-# ~/.aws reaches any of the three tools.
-if [ -z "${BENCH_CLEAN_ENV:-}" ]; then
-	exec env -i BENCH_CLEAN_ENV=1 BUILD="${BUILD:-build}" LANG=C \
-		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		bash "$0" "$@"
-fi
+. bench/clean-env.sh
 
 PY=/usr/bin/python3
 AWS_CLI=/usr/bin/aws

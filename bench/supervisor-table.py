@@ -4,11 +4,12 @@ usage: supervisor-table.py WORKDIR N_ORPHANS IDLE_SECONDS
 WORKDIR holds what supervisor.sh measured: status.tsv, exec-*.json (hyperfine rounds, pooled
 here), idle.tsv, orphans-first.tsv, orphans.json (absent when no init reaped) and notes.
 """
-import glob
 import json
 import os
 import statistics
 import sys
+
+from benchstats import mean_sd, pooled_times
 
 SHIM = "covenant-shim"
 BASELINE = "/bin/true alone"
@@ -25,20 +26,6 @@ def read_tsv(path):
                 fields = line.rstrip("\n").split("\t")
                 rows[fields[0]] = fields[1:]
     return rows
-
-
-def pooled_times(pattern):
-    """name -> list of seconds, over every hyperfine JSON matching pattern."""
-    times = {}
-    for path in sorted(glob.glob(pattern)):
-        with open(path) as f:
-            for r in json.load(f)["results"]:
-                times.setdefault(r["command"], []).extend(r["times"])
-    return times
-
-
-def mean_sd(xs):
-    return statistics.mean(xs), (statistics.stdev(xs) if len(xs) > 1 else 0.0)
 
 
 def main():

@@ -7,13 +7,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-# Every init gets the same small, clean environment: a stray COVENANT_SHIM_* variable or an
-# arn:aws: value would make covenant-shim exec its resolver instead of the command.
-if [ -z "${BENCH_CLEAN_ENV:-}" ]; then
-	exec env -i BENCH_CLEAN_ENV=1 BUILD="${BUILD:-build}" LANG=C \
-		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		bash "$0" "$@"
-fi
+. bench/clean-env.sh
 
 PY=/usr/bin/python3
 SHIM=$(realpath "$BUILD/covenant-shim")
