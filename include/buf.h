@@ -36,7 +36,4 @@ static inline const char *buf_cstr(const struct buf *b)
 	return b->ptr ? b->ptr : "";
 }
 
-/* Wipe memory in a way the compiler may not elide. */
-void shim_wipe(void *p, size_t len);
-
 #endif

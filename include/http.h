@@ -65,7 +65,7 @@ int http_url_check(const char *url, struct shim_err *err);
 
 /* Run every request of a wave concurrently, retrying each in standard mode (throttling and
  * transient AWS codes, 500/502/503/504, connection errors and timeouts; full-jitter backoff
- * while the others proceed), all before deadline_ms (an http_now_ms() value; 0 = none). A retry
+ * while the others proceed), all before deadline_ms (a clock_ms() value; 0 = none). A retry
  * that the deadline leaves no room for is not made: the request keeps its last outcome and
  * deadline_hit is set; an attempt the deadline cuts short ends with HTTP_ERR_TIMEOUT.
  * Returns 0 when every request has a final outcome (an HTTP status of any kind, or a transport
@@ -73,8 +73,5 @@ int http_url_check(const char *url, struct shim_err *err);
  * refused by http_url_check, or with SHIM_EX_INTERNAL when libcurl fails. */
 int http_run(struct http_client *c, struct http_req **reqs, size_t n, long long deadline_ms,
              struct shim_err *err);
-
-/* CLOCK_MONOTONIC in milliseconds: the clock of deadline_ms. */
-long long http_now_ms(void);
 
 #endif

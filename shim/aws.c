@@ -6,6 +6,7 @@
 
 #include "awserr.h"
 #include "buf.h"
+#include "clock.h"
 #include "creds.h"
 #include "endpoint.h"
 #include "http.h"
@@ -568,7 +569,7 @@ int aws_fetch_plan(struct plan *p, const struct shim_opts *o, char **envp, struc
 		return shim_err_set(err, SHIM_EX_USAGE,
 		                    "--profile: shared config profiles are not supported yet");
 	if (o->timeout_ms > 0)
-		a.deadline = http_now_ms() + o->timeout_ms;
+		a.deadline = clock_ms() + o->timeout_ms;
 	if (http_client_new(&a.http, &ho, err) < 0)
 		return -1;
 	for (size_t i = 0; i < p->n; i++)

@@ -3,35 +3,12 @@
 #include "awserr.h"
 
 #include "err.h"
+#include "sanitize.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Copy text for a log line: control bytes become '?', truncation keeps whole UTF-8 sequences. */
-static void copy_printable(char *dst, size_t n, const char *src, size_t len)
-{
-	size_t i, o = 0, k;
-
-	for (i = 0; i < len && o + 1 < n; i++) {
-		unsigned char c = (unsigned char)src[i];
-
-		dst[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-	}
-	if (i < len) {
-		for (k = o; k > 0 && ((unsigned char)dst[k - 1] & 0xc0) == 0x80; k--)
-			;
-		if (k > 0 && (unsigned char)dst[k - 1] >= 0xc0) {
-			unsigned char lead = (unsigned char)dst[k - 1];
-			size_t want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
-
-			if (o - (k - 1) < want)
-				o = k - 1;
-		}
-	}
-	dst[o] = '\0';
-}
 
 /* Smithy's sanitize_error_code: drop a ":<url>" suffix, then a "<namespace>#" prefix. */
 static void copy_code(char *dst, size_t n, const char *raw, size_t len)
@@ -83,8 +60,8 @@ static void parse_json(struct awserr *e, int want_code, const char *body, size_t
 	if (!json_is_string(v))
 		v = json_object_get(root, "Message");
 	if (json_is_string(v))
-		copy_printable(e->message, sizeof(e->message), json_string_value(v),
-		               json_string_length(v));
+		sanitize_text(e->message, sizeof(e->message), json_string_value(v),
+		              json_string_length(v));
 out:
 	json_decref(root);
 }
@@ -155,7 +132,7 @@ static void copy_xml_text(char *dst, size_t n, const char *s, size_t len, int is
 	if (is_code)
 		copy_code(dst, n, tmp, o);
 	else
-		copy_printable(dst, n, tmp, o);
+		sanitize_text(dst, n, tmp, o);
 }
 
 static void parse_xml(struct awserr *e, int want_code, const char *body, size_t len)

@@ -1,16 +1,11 @@
 /* Growable byte buffer; every buffer is wiped before its memory goes back to malloc. */
 #include "buf.h"
+#include "wipe.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void shim_wipe(void *p, size_t len)
-{
-	if (p && len)
-		explicit_bzero(p, len);
-}
 
 int buf_grow(struct buf *b, size_t extra)
 {
@@ -33,7 +28,7 @@ int buf_grow(struct buf *b, size_t extra)
 		goto fail;
 	if (b->ptr) {
 		memcpy(p, b->ptr, b->len + 1);
-		shim_wipe(b->ptr, b->cap);
+		wipe(b->ptr, b->cap);
 		free(b->ptr);
 	} else {
 		p[0] = '\0';
@@ -87,7 +82,7 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 void buf_clear(struct buf *b)
 {
 	if (b->ptr) {
-		shim_wipe(b->ptr, b->len);
+		wipe(b->ptr, b->len);
 		b->ptr[0] = '\0';
 	}
 	b->len = 0;
@@ -108,7 +103,7 @@ char *buf_detach(struct buf *b)
 void buf_free(struct buf *b)
 {
 	if (b->ptr) {
-		shim_wipe(b->ptr, b->cap);
+		wipe(b->ptr, b->cap);
 		free(b->ptr);
 	}
 	b->ptr = NULL;

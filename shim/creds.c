@@ -7,6 +7,8 @@
 #include "endpoint.h"
 #include "file.h"
 #include "opts.h"
+#include "sanitize.h"
+#include "wipe.h"
 
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -25,7 +27,7 @@
 static void free_secret(char *s)
 {
 	if (s) {
-		shim_wipe(s, strlen(s));
+		wipe(s, strlen(s));
 		free(s);
 	}
 }
@@ -186,7 +188,7 @@ static int container_token(char **out, char **envp, struct shim_err *err)
 		return 0;
 	}
 	if (len == 0 || !header_safe(data, len)) {
-		shim_wipe(data, len);
+		wipe(data, len);
 		free(data);
 		return shim_err_set(err, SHIM_EX_DATA,
 		                    len ? "%s: the token contains a line break or control character"
@@ -213,16 +215,6 @@ int creds_container_request(struct creds_http *out, char **envp, struct shim_err
 	return 1;
 }
 
-/* Endpoint text for a message: printable ASCII only, at most max bytes. */
-static void quote_text(char *dst, size_t cap, const char *src, size_t max)
-{
-	size_t i;
-
-	for (i = 0; src && src[i] && i < max && i + 1 < cap; i++)
-		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
-	dst[i] = '\0';
-}
-
 /* {"code","message"} (ECS agent, smithy-rs) or "Code" != "Success" (IMDS): 1 when refused. */
 static int container_refused(json_t *root, struct shim_err *err)
 {
@@ -235,8 +227,10 @@ static int container_refused(json_t *root, struct shim_err *err)
 		code = ucode, msg = json_string_value(json_object_get(root, "Message"));
 	else if (json_object_get(root, "AccessKeyId") || (!code && !msg))
 		return 0;
-	quote_text(c, sizeof(c), code ? code : "(no code)", 80);
-	quote_text(m, sizeof(m), msg ? msg : "", 200);
+	code = code ? code : "(no code)";
+	sanitize_quote(c, sizeof(c), code, strlen(code), 80);
+	msg = msg ? msg : "";
+	sanitize_quote(m, sizeof(m), msg, strlen(msg), 200);
 	shim_err_set(err, SHIM_EX_NOPERM, "container credentials refused: %s%s%s", c,
 	             *m ? ": " : "", m);
 	return 1;

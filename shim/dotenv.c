@@ -2,6 +2,7 @@
  * --print writers (dotenv, shell, json). Values may be secrets: they are built in wiping
  * buffers, wiped on free, and never appear in error messages. */
 #include "dotenv.h"
+#include "wipe.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -264,7 +265,7 @@ static int read_entry(struct rd *r, struct dotenv *d, size_t *cap)
 fail:
 	free(e.name);
 	if (e.value)
-		shim_wipe(e.value, strlen(e.value));
+		wipe(e.value, strlen(e.value));
 	free(e.value);
 	buf_free(&v);
 	return -1;
@@ -306,7 +307,7 @@ void dotenv_free(struct dotenv *d)
 		return;
 	for (i = 0; i < d->n; i++) {
 		free(d->v[i].name);
-		shim_wipe(d->v[i].value, strlen(d->v[i].value));
+		wipe(d->v[i].value, strlen(d->v[i].value));
 		free(d->v[i].value);
 	}
 	free(d->v);

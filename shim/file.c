@@ -3,6 +3,7 @@
 #include "file.h"
 
 #include "buf.h"
+#include "wipe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,7 +50,7 @@ int file_read(char **out, size_t *len, const char *path, size_t max, const char 
 	*out = buf_detach(&b);
 	rc = *out ? 0 : shim_err_set(err, SHIM_EX_INTERNAL, "out of memory reading %s", path);
 out:
-	shim_wipe(chunk, sizeof(chunk));
+	wipe(chunk, sizeof(chunk));
 	buf_free(&b);
 	close(fd);
 	return rc;

@@ -4,6 +4,9 @@
 #include "http.h"
 
 #include "awserr.h"
+#include "clock.h"
+#include "sanitize.h"
+#include "wipe.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -49,14 +52,6 @@ struct xfer {
 	int too_big, oom;
 	char errbuf[CURL_ERROR_SIZE];
 };
-
-long long http_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static unsigned rand_getrandom(void)
 {
@@ -372,7 +367,7 @@ static void xfer_free(struct http_client *c, struct xfer *x)
 		curl_easy_cleanup(x->easy);
 	/* Headers carry the signature and maybe a session token. */
 	for (l = x->hdrs; l; l = l->next)
-		shim_wipe(l->data, strlen(l->data));
+		wipe(l->data, strlen(l->data));
 	curl_slist_free_all(x->hdrs);
 }
 
@@ -441,17 +436,6 @@ static int transport_retryable(CURLcode res)
 	}
 }
 
-static void copy_sanitized(char *dst, size_t n, const char *src)
-{
-	size_t i;
-
-	for (i = 0; src[i] && i + 1 < n; i++)
-		dst[i] = ((unsigned char)src[i] < 0x20 || src[i] == 0x7f) ? ' ' : src[i];
-	while (i > 0 && dst[i - 1] == ' ')
-		i--;
-	dst[i] = '\0';
-}
-
 static void record_transport_error(struct xfer *x, CURLcode res)
 {
 	struct http_req *r = x->req;
@@ -475,8 +459,10 @@ static void record_transport_error(struct xfer *x, CURLcode res)
 	}
 	r->transport_error = (int)res;
 	/* libcurl's error texts name hosts, ports and counts, never payload bytes. */
-	copy_sanitized(r->errmsg, sizeof(r->errmsg),
-	               x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
+	{
+		const char *t = x->errbuf[0] ? x->errbuf : curl_easy_strerror(res);
+		sanitize_text(r->errmsg, sizeof(r->errmsg), t, strlen(t));
+	}
 	if (res == CURLE_OPERATION_TIMEDOUT && x->capped) {
 		size_t l = strlen(r->errmsg);
 
@@ -537,7 +523,7 @@ static void xfer_finish(struct http_client *c, struct xfer *x, CURLcode res, lon
 static long start_due(struct http_client *c, struct xfer *xs, size_t n, long long deadline,
                       int *pending)
 {
-	long long now = http_now_ms();
+	long long now = clock_ms();
 	long wait = MAX_POLL_MS;
 	size_t i;
 
@@ -580,7 +566,7 @@ static int run_loop(struct http_client *c, struct xfer *xs, size_t n, long long 
 			if (m->msg != CURLMSG_DONE)
 				continue;
 			curl_easy_getinfo(e, CURLINFO_PRIVATE, &priv);
-			xfer_finish(c, (struct xfer *)(void *)priv, res, http_now_ms(), deadline);
+			xfer_finish(c, (struct xfer *)(void *)priv, res, clock_ms(), deadline);
 			wait = 0;
 		}
 		if (wait && curl_multi_poll(c->multi, NULL, 0, (int)wait, NULL) != CURLM_OK)

@@ -4,6 +4,8 @@
 #include "jsonval.h"
 
 #include "buf.h"
+#include "sanitize.h"
+#include "wipe.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -33,14 +35,14 @@ static void *wipe_malloc(size_t n)
 	return h + 1;
 }
 
-static void wipe_free(void *p)
+static void json_wipe_free(void *p)
 {
 	union alloc_hdr *h;
 
 	if (!p)
 		return;
 	h = (union alloc_hdr *)p - 1;
-	shim_wipe(h, sizeof(*h) + h->size);
+	wipe(h, sizeof(*h) + h->size);
 	free(h);
 }
 
@@ -50,46 +52,25 @@ void jsonval_init_allocator(void)
 
 	if (done)
 		return;
-	json_set_alloc_funcs(wipe_malloc, wipe_free);
+	json_set_alloc_funcs(wipe_malloc, json_wipe_free);
 	done = 1;
 }
 
 /* ---- messages ---- */
 
 /* A key or name for a message: printable ASCII as is, other bytes \xNN, cut with "...". */
-static const char *shown(char *dst, size_t cap, const char *s)
-{
-	size_t o = 0;
-
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (o >= SHOWN_MAX || o + 8 >= cap) {
-			memcpy(dst + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			o += (size_t)snprintf(dst + o, cap - o, "\\x%02x", c);
-		else
-			dst[o++] = (char)c;
-	}
-	dst[o] = '\0';
-	return dst;
-}
-
 /* `secret "NAME": ` + what; key may be NULL. */
 static int fail(struct shim_err *err, int status, const char *secret, const char *key,
                 const char *what)
 {
 	char n[SHOWN_MAX + 16], k[SHOWN_MAX + 16];
 
+	secret = secret ? secret : "?";
+	sanitize_quote(n, sizeof(n), secret, strlen(secret), SHOWN_MAX);
 	if (!key)
-		return shim_err_set(err, status, "secret \"%s\": %s",
-		                    shown(n, sizeof(n), secret ? secret : "?"), what);
-	return shim_err_set(err, status, "secret \"%s\": key \"%s\" %s",
-	                    shown(n, sizeof(n), secret ? secret : "?"), shown(k, sizeof(k), key),
-	                    what);
+		return shim_err_set(err, status, "secret \"%s\": %s", n, what);
+	return shim_err_set(err, status, "secret \"%s\": key \"%s\" %s", n,
+	                    sanitize_quote(k, sizeof(k), key, strlen(key), SHOWN_MAX), what);
 }
 
 static const char *type_name(const json_t *v)

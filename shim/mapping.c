@@ -6,6 +6,7 @@
 #include "dotenv.h"
 #include "file.h"
 #include "log.h"
+#include "wipe.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -62,7 +63,7 @@ void var_fail(struct var *v, int status, const char *fmt, ...)
 	v->error = strdup(msg);
 	v->status = status;
 	if (v->value) {
-		shim_wipe(v->value, strlen(v->value));
+		wipe(v->value, strlen(v->value));
 		free(v->value);
 		v->value = NULL;
 	}
@@ -120,7 +121,7 @@ static void mapping_remove(struct mapping *m, struct var *v)
 	size_t i = (size_t)(v - m->vars);
 
 	if (v->value) {
-		shim_wipe(v->value, strlen(v->value));
+		wipe(v->value, strlen(v->value));
 		free(v->value);
 	}
 	free(v->name);
@@ -177,7 +178,7 @@ static int map_env_file(struct mapping *m, const char *path, char **envp, struct
 	rc = 0;
 out:
 	dotenv_free(&d);
-	shim_wipe(data, len);
+	wipe(data, len);
 	free(data);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include "buf.h"
 #include "err.h"
 #include "valuefrom.h"
+#include "wipe.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,14 +70,6 @@ struct fetch *plan_add_path(struct plan *p, const char *path)
 	return f;
 }
 
-static void wipe_free(char *s, size_t len)
-{
-	if (s) {
-		shim_wipe(s, len);
-		free(s);
-	}
-}
-
 static void fetch_clear_values(struct fetch *f)
 {
 	wipe_free(f->value, f->value_len);
@@ -84,7 +77,7 @@ static void fetch_clear_values(struct fetch *f)
 	f->value_len = 0;
 	for (size_t i = 0; i < f->n_items; i++) {
 		free(f->items[i].name);
-		wipe_free(f->items[i].value, strlen(f->items[i].value));
+		wipe_free_str(f->items[i].value);
 	}
 	free(f->items);
 	f->items = NULL;

@@ -3,9 +3,11 @@
 #include "resolve.h"
 
 #include "buf.h"
+#include "clock.h"
 #include "dotenv.h"
 #include "jsonval.h"
 #include "log.h"
+#include "wipe.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -14,14 +16,6 @@
 #include <time.h>
 
 #define NO_FETCH SIZE_MAX
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Indexes, not pointers: the plan's array moves while it grows. */
 static int build_plan(struct plan *p, struct mapping *m, size_t *var_fetch, size_t *imp_fetch,
@@ -88,7 +82,7 @@ static int import_var(struct mapping *m, char **envp, const char *name, const ch
 		log_warn("%s: imported from both %s and %s; the latter wins", name, v->origin,
 		         origin);
 		free(v->origin);
-		shim_wipe(v->value, strlen(v->value));
+		wipe(v->value, strlen(v->value));
 		free(v->value);
 		v->value = NULL;
 		if (!(v->origin = strdup(origin)))
@@ -179,7 +173,7 @@ int resolve_mapping(struct mapping *m, const struct shim_opts *o, char **envp,
 	size_t *var_fetch = calloc(m->n + 1, sizeof(size_t));
 	size_t *imp_fetch = calloc(m->n_imports + 1, sizeof(size_t));
 	size_t n_vars = m->n; /* imports append: only the mapped ones have fetches */
-	long long t0 = mono_ms();
+	long long t0 = clock_ms();
 	int rc = -1;
 
 	if (!var_fetch || !imp_fetch) {
@@ -198,7 +192,7 @@ int resolve_mapping(struct mapping *m, const struct shim_opts *o, char **envp,
 			shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
 			goto out;
 		}
-	st->elapsed_ms = mono_ms() - t0;
+	st->elapsed_ms = clock_ms() - t0;
 	rc = worst_of(m);
 out:
 	plan_free(&p);

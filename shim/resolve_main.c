@@ -3,6 +3,7 @@
  * supervisor's child, or exec'd in its place for the report modes; nothing half-done: on any
  * failure every failing variable is named and nothing is exec'd. */
 #include "buf.h"
+#include "digest.h"
 #include "dotenv.h"
 #include "jsonval.h"
 #include "log.h"
@@ -11,7 +12,6 @@
 #include "resolve.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,19 +37,6 @@ static const char *status_word(int status)
 	}
 }
 
-/* Lower-case hex SHA-256 of len bytes; out holds 65. */
-static int sha256_hex(char out[65], const void *data, size_t len)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1)
-		return -1;
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	return 0;
-}
-
 static void describe_var(char *out, size_t size, const struct var *v)
 {
 	if (v->has_ref)
@@ -72,7 +59,8 @@ static int print_check(const struct mapping *m)
 	for (size_t i = 0; i < m->n; i++) {
 		const struct var *v = &m->vars[i];
 		char sha[65] = "-", source[700];
-		if (!v->status && v->value && sha256_hex(sha, v->value, strlen(v->value)) < 0)
+		if (!v->status && v->value &&
+		    digest_sha256_hex(sha, v->value, strlen(v->value)) < 0)
 			return SHIM_EX_INTERNAL;
 		sha[12] = '\0';
 		describe_var(source, sizeof(source), v);
@@ -127,7 +115,7 @@ static int print_digest(const struct mapping *m)
 		buf_put(&b, m->vars[i].name, strlen(m->vars[i].name) + 1);
 		buf_put(&b, m->vars[i].value, strlen(m->vars[i].value) + 1);
 	}
-	if (buf_oom(&b) || sha256_hex(hex, buf_cstr(&b), b.len) < 0)
+	if (buf_oom(&b) || digest_sha256_hex(hex, buf_cstr(&b), b.len) < 0)
 		rc = SHIM_EX_INTERNAL;
 	else
 		printf("%s\n", hex);

@@ -3,6 +3,8 @@
  * session token is wiped before it is released. */
 #include "sigv4.h"
 
+#include "digest.h"
+
 #include <limits.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -296,18 +298,6 @@ static void canon_headers(struct buf *out, struct buf *names, const struct canon
 	}
 }
 
-static int sha256_hex(char out[65], const void *data, size_t len)
-{
-	unsigned char md[SHA256_LEN];
-	unsigned int md_len = 0;
-
-	if (!EVP_Digest(data ? data : "", len, md, &md_len, EVP_sha256(), NULL) ||
-	    md_len != SHA256_LEN)
-		return -1;
-	hex_encode(out, md, SHA256_LEN);
-	return 0;
-}
-
 static int hmac_sha256(unsigned char out[SHA256_LEN], const void *key, size_t key_len,
                        const char *data)
 {
@@ -497,7 +487,8 @@ static int build_strings(struct sigv4_signed *s, const struct sigv4_request *req
 	buf_putc(&creq, '\n');
 	canon_headers(&creq, &names, h, n);
 	buf_printf(&creq, "\n%s\n%s", buf_cstr(&names), s->payload_hash);
-	if (buf_oom(&creq) || buf_oom(&names) || sha256_hex(creq_hash, creq.ptr, creq.len) < 0)
+	if (buf_oom(&creq) || buf_oom(&names) ||
+	    digest_sha256_hex(creq_hash, creq.ptr, creq.len) < 0)
 		goto out;
 	buf_printf(&sts, SIGV4_ALGORITHM "\n%s\n%.8s/%s/%s/aws4_request\n%s", s->amz_date,
 	           s->amz_date, params->region, params->service, creq_hash);
@@ -578,7 +569,7 @@ static int sign_request(struct sigv4_signed *out, const struct sigv4_request *re
 		return shim_err_set(err, SHIM_EX_DATA,
 		                    "SigV4: the request time is outside the "
 		                    "years 1000 to 9999");
-	if (sha256_hex(s.payload_hash, req->payload, req->payload_len) < 0) {
+	if (digest_sha256_hex(s.payload_hash, req->payload, req->payload_len) < 0) {
 		shim_err_set(err, SHIM_EX_INTERNAL, "SigV4: SHA-256 failed in libcrypto");
 		goto out;
 	}

@@ -4,6 +4,9 @@
 #include "sm.h"
 
 #include "awsjson.h"
+#include "base64.h"
+#include "sanitize.h"
+#include "wipe.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -63,58 +66,15 @@ int sm_body_get(struct buf *out, const char *id, const char *stage, const char *
 
 /* ---- response parsing ---- */
 
-static int b64_digit(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
-/* Standard base64 as the JSON protocol sends blobs: groups of 4, '=' only as the last one or
- * two characters, unused bits zero. The result is NUL-terminated for convenience. */
-static int b64_decode(unsigned char *dst, size_t *dst_len, const char *s, size_t n)
-{
-	size_t pad = 0, o = 0;
-	unsigned long v = 0;
-
-	if (n % 4)
-		return -1;
-	if (n && s[n - 1] == '=')
-		pad = n > 1 && s[n - 2] == '=' ? 2 : 1;
-	for (size_t i = 0; i < n; i++) {
-		int d = i >= n - pad ? 0 : b64_digit((unsigned char)s[i]);
-		if (d < 0)
-			return -1;
-		v = v << 6 | (unsigned long)d;
-		if (i % 4 == 3) {
-			dst[o++] = (unsigned char)(v >> 16);
-			dst[o++] = (unsigned char)(v >> 8);
-			dst[o++] = (unsigned char)v;
-			v = 0;
-		}
-	}
-	/* The last group's unused bits are zero when the sender was a real encoder. */
-	if ((pad == 1 && dst[o - 1]) || (pad == 2 && (dst[o - 1] || dst[o - 2])))
-		return -1;
-	o -= pad;
-	dst[o] = '\0';
-	*dst_len = o;
-	return 0;
-}
-
 static int decode_binary(struct awsjson_where *w, json_t *bin, struct sm_value *v)
 {
-	size_t n = json_string_length(bin), cap = n / 4 * 3 + 1;
+	size_t n = json_string_length(bin), cap = base64_decoded_max(n);
 
 	if (!(v->binary = malloc(cap)))
 		return awsjson_no_memory(w);
-	if (b64_decode(v->binary, &v->binary_len, json_string_value(bin), n) == 0)
+	if (base64_decode(v->binary, &v->binary_len, json_string_value(bin), n) == 0)
 		return 0;
-	shim_wipe(v->binary, cap);
+	wipe(v->binary, cap);
 	free(v->binary);
 	v->binary = NULL;
 	return awsjson_malformed(w, "SecretBinary", "is not valid base64");
@@ -166,14 +126,6 @@ int sm_parse_get(struct sm_value *out, const char *body, size_t len, struct shim
 	return 0;
 }
 
-/* Messages are printed later; a service's text must not carry terminal escapes there. */
-static void make_printable(char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			s[i] = '?';
-}
-
 static int parse_error(struct awsjson_where *w, json_t *e, struct sm_error *se)
 {
 	size_t n = 0;
@@ -184,8 +136,8 @@ static int parse_error(struct awsjson_where *w, json_t *e, struct sm_error *se)
 	    awsjson_get_string(w, e, "ErrorCode", 0, 0, &se->code, NULL) < 0 ||
 	    awsjson_get_string(w, e, "Message", 0, 1, &se->message, &n) < 0)
 		return -1;
-	if (se->message)
-		make_printable(se->message, n);
+	if (se->message) /* printed later: no terminal escapes */
+		sanitize_text(se->message, n + 1, se->message, n);
 	if ((!se->code && !(se->code = strdup(""))) ||
 	    (!se->message && !(se->message = strdup(""))))
 		return awsjson_no_memory(w);
@@ -302,7 +254,7 @@ int sm_value_matches(const struct sm_value *v, const char *id)
 static void free_wiped(void *p, size_t n)
 {
 	if (p) {
-		shim_wipe(p, n);
+		wipe(p, n);
 		free(p);
 	}
 }

@@ -4,6 +4,7 @@
 #include "ssm.h"
 
 #include "awsjson.h"
+#include "wipe.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -232,7 +233,7 @@ void ssm_result_clear(struct ssm_result *r)
 	for (size_t i = 0; i < r->n_params; i++) {
 		struct ssm_param *p = &r->params[i];
 		if (p->value) {
-			shim_wipe(p->value, p->value_len + 1);
+			wipe(p->value, p->value_len + 1);
 			free(p->value);
 		}
 		free(p->name);

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "file.h"
 #include "mapping.h"
+#include "wipe.h"
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -377,14 +378,6 @@ static char *dup_n(const char *s, size_t n)
 		r[n] = '\0';
 	}
 	return r;
-}
-
-static void wipe_free(char *s, size_t len)
-{
-	if (s) {
-		shim_wipe(s, len);
-		free(s);
-	}
 }
 
 static int is_string_list(const json_t *v)
@@ -980,7 +973,7 @@ static int store_load(struct store *s, const char *path, struct shim_err *err)
 	if (file_read(&text, &len, path, STORE_MAX_BYTES, "store", err) < 0)
 		return -1;
 	s->doc = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
-	shim_wipe(text, len);
+	wipe(text, len);
 	free(text);
 	if (!s->doc)
 		return store_bad(s, "not valid JSON at line %d column %d", je.line, je.column);

@@ -1,5 +1,6 @@
 /* ECS `valueFrom` references (DESIGN 4.2): ARNs of Secrets Manager secrets and SSM parameters,
  * and bare names in task definitions. Pure string work: no I/O, no allocation but the result. */
+#include "sanitize.h"
 #include "valuefrom.h"
 
 #include <stdarg.h>
@@ -19,28 +20,6 @@ struct span {
 
 static const char *const partitions[] = {"aws", "aws-cn", "aws-us-gov"};
 
-/* Write s for an error message: printable ASCII as is, other bytes as \xNN, cut with "...". */
-static const char *quote(char *dst, size_t cap, const char *s, size_t n)
-{
-	size_t o = 0, i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (o >= QUOTE_MAX || o + 8 >= cap) {
-			memcpy(dst + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			o += (size_t)snprintf(dst + o, cap - o, "\\x%02x", c);
-		else
-			dst[o++] = (char)c;
-	}
-	dst[o] = '\0';
-	return dst;
-}
-
 /* `reference "REF": ` + printf-style detail; returns -1. */
 static int __attribute__((format(printf, 3, 4)))
 ref_fail(struct shim_err *err, const char *ref, const char *fmt, ...)
@@ -52,7 +31,7 @@ ref_fail(struct shim_err *err, const char *ref, const char *fmt, ...)
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
 	return shim_err_set(err, SHIM_EX_DATA, "reference \"%s\": %s",
-	                    quote(q, sizeof(q), ref, strlen(ref)), detail);
+	                    sanitize_quote(q, sizeof(q), ref, strlen(ref), QUOTE_MAX), detail);
 }
 
 /* `reference "REF": WHAT "FIELD" WHY` */
@@ -61,7 +40,8 @@ static int ref_fail_field(struct shim_err *err, const char *ref, const char *wha
 {
 	char q[QUOTE_MAX + 16];
 
-	return ref_fail(err, ref, "%s \"%s\" %s", what, quote(q, sizeof(q), f.p, f.n), why);
+	return ref_fail(err, ref, "%s \"%s\" %s", what,
+	                sanitize_quote(q, sizeof(q), f.p, f.n, QUOTE_MAX), why);
 }
 
 static int span_is(struct span s, const char *lit)

@@ -51,8 +51,8 @@ int main(int argc, char **argv)
 	pid_t reaper = getppid();
 	struct timespec tick = {0, 5 * 1000000L};
 	int left, adopted;
-	int *counter = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-			    -1, 0);
+	int *counter =
+	        mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	if (counter == MAP_FAILED)
 		return 2;

@@ -3,6 +3,7 @@
  * reuse across waves, and the refusal of plain http to other hosts. */
 #include "http.h"
 #include "awserr.h"
+#include "clock.h"
 #include "unit.h"
 
 #include <arpa/inet.h>
@@ -494,10 +495,10 @@ static void test_timeout(void)
 {
 	struct http_client *c = client(200, 0, rand_zero);
 	struct http_req r = get("/stall/1");
-	long long t0 = http_now_ms(), dt;
+	long long t0 = clock_ms(), dt;
 
 	CHECK_INT(run_one(c, &r, 0), 0);
-	dt = http_now_ms() - t0;
+	dt = clock_ms() - t0;
 	CHECK_INT(r.status, 0);
 	CHECK_INT(r.attempts, 3);
 	CHECK_INT(r.transport_error, HTTP_ERR_TIMEOUT);
@@ -560,7 +561,7 @@ static void test_backoff_waited(void)
 	struct http_req rs[3], *v[3];
 	struct shim_err err = {0};
 	char path[32];
-	long long t0 = http_now_ms(), dt;
+	long long t0 = clock_ms(), dt;
 	int i;
 
 	for (i = 0; i < 3; i++) {
@@ -569,7 +570,7 @@ static void test_backoff_waited(void)
 		v[i] = &rs[i];
 	}
 	CHECK_INT(http_run(c, v, 3, t0 + 5000, &err), 0);
-	dt = http_now_ms() - t0;
+	dt = clock_ms() - t0;
 	for (i = 0; i < 3; i++) {
 		CHECK_INT(rs[i].status, 200);
 		CHECK_INT(rs[i].attempts, 2);
@@ -586,10 +587,10 @@ static void test_deadline_backoff(void)
 {
 	struct http_client *c = client(5000, 0, rand_max);
 	struct http_req r = get("/always503/1");
-	long long t0 = http_now_ms(), dt;
+	long long t0 = clock_ms(), dt;
 
 	CHECK_INT(run_one(c, &r, t0 + 300), 0);
-	dt = http_now_ms() - t0;
+	dt = clock_ms() - t0;
 	CHECK_INT(r.status, 503);
 	CHECK_INT(r.attempts, 1);
 	CHECK_INT(r.deadline_hit, 1);
@@ -605,10 +606,10 @@ static void test_deadline_in_flight(void)
 {
 	struct http_client *c = client(5000, 0, rand_zero);
 	struct http_req r = get("/stall/2");
-	long long t0 = http_now_ms(), dt;
+	long long t0 = clock_ms(), dt;
 
 	CHECK_INT(run_one(c, &r, t0 + 300), 0);
-	dt = http_now_ms() - t0;
+	dt = clock_ms() - t0;
 	CHECK_INT(r.transport_error, HTTP_ERR_TIMEOUT);
 	CHECK_INT(r.deadline_hit, 1);
 	CHECK_INT(r.attempts, 1);
@@ -626,7 +627,7 @@ static void test_deadline_passed(void)
 	struct http_req r = get("/ok/2");
 	int before = atomic_load(&stats->requests);
 
-	CHECK_INT(run_one(c, &r, http_now_ms() - 1), 0);
+	CHECK_INT(run_one(c, &r, clock_ms() - 1), 0);
 	CHECK_INT(r.transport_error, HTTP_ERR_TIMEOUT);
 	CHECK_INT(r.attempts, 0);
 	CHECK_INT(r.deadline_hit, 1);
@@ -665,10 +666,10 @@ static void test_concurrency(void)
 {
 	struct http_client *c = client(5000, 0, rand_zero);
 	struct http_req rs[10];
-	long long t0 = http_now_ms(), dt;
+	long long t0 = clock_ms(), dt;
 
 	CHECK_INT(run_wave(c, rs, 10, "/slow/conc"), 0);
-	dt = http_now_ms() - t0;
+	dt = clock_ms() - t0;
 	CHECK(dt < 1200);
 	if (dt >= 1200)
 		fprintf(stderr, "  10 concurrent 200 ms requests took %lld ms\n", dt);

@@ -23,7 +23,7 @@ static const char *write_file(const char *name, const char *text)
 }
 
 static int build(struct mapping *m, struct shim_err *e, char **env, const char *td,
-		 const char *container, const char *envfile)
+                 const char *container, const char *envfile)
 {
 	char *argv[] = {"covenant-shim", NULL};
 	struct shim_opts o;
@@ -45,13 +45,15 @@ static int build(struct mapping *m, struct shim_err *e, char **env, const char *
 }
 
 #define SM_ARN "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app"
-#define TD_ONE                                                                                    \
-	"{\"containerDefinitions\":[{\"name\":\"web\",\"entryPoint\":[\"/usr/local/bin/covenant-shim\"," \
-	"\"--grace\",\"20\",\"-g\",\"--\"],\"command\":[\"gunicorn\",\"app\"],"                      \
-	"\"environment\":[{\"name\":\"PORT\",\"value\":\"8000\"},{\"name\":\"KEEP\",\"value\":\"td\"}]," \
-	"\"secrets\":[{\"name\":\"KEY\",\"valueFrom\":\"" SM_ARN ":KEY::\"},"                    \
-	"{\"name\":\"CFG\",\"valueFrom\":\"/app/config/CFG\"},"                                     \
-	"{\"name\":\"DB\",\"valueFrom\":\"db-url\"},"                                               \
+#define TD_ONE                                                                                     \
+	"{\"containerDefinitions\":[{\"name\":\"web\",\"entryPoint\":[\"/usr/local/bin/"           \
+	"covenant-shim\","                                                                         \
+	"\"--grace\",\"20\",\"-g\",\"--\"],\"command\":[\"gunicorn\",\"app\"],"                    \
+	"\"environment\":[{\"name\":\"PORT\",\"value\":\"8000\"},{\"name\":\"KEEP\",\"value\":"    \
+	"\"td\"}],"                                                                                \
+	"\"secrets\":[{\"name\":\"KEY\",\"valueFrom\":\"" SM_ARN ":KEY::\"},"                      \
+	"{\"name\":\"CFG\",\"valueFrom\":\"/app/config/CFG\"},"                                    \
+	"{\"name\":\"DB\",\"valueFrom\":\"db-url\"},"                                              \
 	"{\"name\":\"PORT\",\"valueFrom\":\"/app/PORT\"}]}]}"
 
 static void test_task_definition_and_precedence(void)
@@ -70,7 +72,8 @@ static void test_task_definition_and_precedence(void)
 	CHECK_STR(m.vars[0].name, "KEEP");
 	CHECK_STR(m.vars[0].value, "file"); /* the env file wins over the task definition */
 	CHECK_INT(m.vars[0].source, VAR_ENV_FILE);
-	CHECK(strncmp(m.vars[0].origin, "env file ", 9) == 0 && strstr(m.vars[0].origin, "x.env:1"));
+	CHECK(strncmp(m.vars[0].origin, "env file ", 9) == 0 &&
+	      strstr(m.vars[0].origin, "x.env:1"));
 	CHECK((v = mapping_find(&m, "FROMFILE")) && v->has_ref && v->ref.kind == REF_SECRET);
 	CHECK((v = mapping_find(&m, "LIT")) && strcmp(v->value, "a b") == 0);
 	CHECK((v = mapping_find(&m, "PORT")) && v->source == VAR_TASKDEF_ENV &&
@@ -79,15 +82,19 @@ static void test_task_definition_and_precedence(void)
 	CHECK(mapping_find(&m, "CFG") == NULL); /* set by the environment: never fetched */
 	CHECK((v = mapping_find(&m, "DB")) && v->ref.kind == REF_SECRET &&
 	      strcmp(v->ref.id, "db-url") == 0);
-	CHECK(m.command && strcmp(m.command[0], "gunicorn") == 0 && strcmp(m.command[1], "app") == 0 &&
-	      !m.command[2]);
+	CHECK(m.command && strcmp(m.command[0], "gunicorn") == 0 &&
+	      strcmp(m.command[1], "app") == 0 && !m.command[2]);
 	mapping_free(&m);
 }
 
 static void test_environment_references(void)
 {
-	char *env[] = {"A=plain", "B=" SM_ARN ":K::", "C=arn:aws:ssm:us-east-1:123456789012:parameter/p",
-		       "D=arn:aws:ssm:us-east-1:12:parameter/bad", "E=arn:aws:s3:::bucket", NULL};
+	char *env[] = {"A=plain",
+	               "B=" SM_ARN ":K::",
+	               "C=arn:aws:ssm:us-east-1:123456789012:parameter/p",
+	               "D=arn:aws:ssm:us-east-1:12:parameter/bad",
+	               "E=arn:aws:s3:::bucket",
+	               NULL};
 	struct mapping m;
 	struct shim_err e;
 
@@ -104,12 +111,13 @@ static void test_environment_references(void)
 
 static void test_container_selection(void)
 {
-	const char *two = write_file("two.json",
-		"{\"taskDefinition\":{\"containerDefinitions\":["
-		"{\"name\":\"app\",\"secrets\":[{\"name\":\"X\",\"valueFrom\":\"/x\"}]},"
-		"{\"name\":\"sidecar\",\"essential\":false}]}}");
-	const char *none = write_file("none.json",
-		"{\"containerDefinitions\":[{\"name\":\"a\"},{\"name\":\"b\"}]}");
+	const char *two =
+	        write_file("two.json",
+	                   "{\"taskDefinition\":{\"containerDefinitions\":["
+	                   "{\"name\":\"app\",\"secrets\":[{\"name\":\"X\",\"valueFrom\":\"/x\"}]},"
+	                   "{\"name\":\"sidecar\",\"essential\":false}]}}");
+	const char *none = write_file(
+	        "none.json", "{\"containerDefinitions\":[{\"name\":\"a\"},{\"name\":\"b\"}]}");
 	struct mapping m;
 	struct shim_err e;
 
@@ -152,19 +160,20 @@ static void test_bad_task_definitions(void)
 	expect_bad("{\"containerDefinitions\":[]}", "no containerDefinitions");
 	expect_bad("{\"containerDefinitions\":[{\"image\":\"x\"}]}", "has no name");
 	expect_bad("{\"containerDefinitions\":[{\"name\":\"w\",\"secrets\":{}}]}",
-		   "secrets is not an array");
+	           "secrets is not an array");
 	expect_bad("{\"containerDefinitions\":[{\"name\":\"w\",\"secrets\":[{\"name\":\"A\"}]}]}",
-		   "secrets[0]: needs string name and valueFrom");
+	           "secrets[0]: needs string name and valueFrom");
 	expect_bad("{\"containerDefinitions\":[{\"name\":\"w\",\"environment\":[{\"name\":\"1A\","
-		   "\"value\":\"x\"}]}]}",
-		   "environment[0]: invalid variable name");
+	           "\"value\":\"x\"}]}]}",
+	           "environment[0]: invalid variable name");
 	expect_bad("{\"containerDefinitions\":[{\"name\":\"w\",\"command\":[1]}]}",
-		   "command[0]: not a string");
+	           "command[0]: not a string");
 	CHECK_INT(build(&m, &e, (char *[]){NULL}, "/nonexistent/td.json", NULL, NULL), -1);
 	CHECK(e.status == SHIM_EX_DATA && strstr(e.msg, "/nonexistent/td.json"));
 	/* a reference that does not parse fails its variable only */
-	const char *td = write_file("ref.json", "{\"containerDefinitions\":[{\"name\":\"w\",\"secrets\":"
-						"[{\"name\":\"A\",\"valueFrom\":\"a:b\"}]}]}");
+	const char *td =
+	        write_file("ref.json", "{\"containerDefinitions\":[{\"name\":\"w\",\"secrets\":"
+	                               "[{\"name\":\"A\",\"valueFrom\":\"a:b\"}]}]}");
 	CHECK_INT(build(&m, &e, (char *[]){NULL}, td, NULL, NULL), 0);
 	CHECK(m.n == 1 && m.vars[0].status == SHIM_EX_DATA);
 	mapping_free(&m);

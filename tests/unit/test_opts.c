@@ -62,11 +62,11 @@ static void test_every_option(void)
 	struct shim_err e;
 
 	CHECK_INT(parse(&o, &e, no_env, "-t", "td.json", "--container=web", "--ssm-path", "/a",
-			"--ssm-path=/b", "--secret-json", "s1", "--env-file", "x.env", "-p", "dev",
-			"--region", "eu-west-1", "-g", "--grace", "1.5", "--stop-delay=500ms",
-			"--remap-exit", "143", "--remap-exit=3", "--refresh", "5m", "--timeout", "10",
-			"-vv", "--log-format", "json", "--", "app", NULL),
-		 0);
+	                "--ssm-path=/b", "--secret-json", "s1", "--env-file", "x.env", "-p", "dev",
+	                "--region", "eu-west-1", "-g", "--grace", "1.5", "--stop-delay=500ms",
+	                "--remap-exit", "143", "--remap-exit=3", "--refresh", "5m", "--timeout",
+	                "10", "-vv", "--log-format", "json", "--", "app", NULL),
+	          0);
 	CHECK_STR(o.task_definition, "td.json");
 	CHECK_STR(o.container, "web");
 	CHECK_INT(o.ssm_paths.n, 2);
@@ -122,14 +122,22 @@ static void test_report_modes(void)
 
 static void test_environment_and_precedence(void)
 {
-	char *env[] = {"COVENANT_SHIM_TASK_DEFINITION=env.json", "COVENANT_SHIM_CONTAINER=worker",
-		       "COVENANT_SHIM_SSM_PATHS=/x,,/y", "COVENANT_SHIM_SECRET_JSON=a,b",
-		       "COVENANT_SHIM_ENV_FILE=f,g.env", "COVENANT_SHIM_GROUP=true",
-		       "COVENANT_SHIM_GRACE=2", "COVENANT_SHIM_STOP_DELAY=1",
-		       "COVENANT_SHIM_REMAP_EXIT=143,0", "COVENANT_SHIM_TIMEOUT=5",
-		       "COVENANT_SHIM_VERBOSITY=debug", "COVENANT_SHIM_LOG_FORMAT=json",
-		       "COVENANT_SHIM_STORE=store.json", "COVENANT_SHIM_REFRESH=1h",
-		       "COVENANT_SHIM_TASK_DEFINITIONX=no", NULL};
+	char *env[] = {"COVENANT_SHIM_TASK_DEFINITION=env.json",
+	               "COVENANT_SHIM_CONTAINER=worker",
+	               "COVENANT_SHIM_SSM_PATHS=/x,,/y",
+	               "COVENANT_SHIM_SECRET_JSON=a,b",
+	               "COVENANT_SHIM_ENV_FILE=f,g.env",
+	               "COVENANT_SHIM_GROUP=true",
+	               "COVENANT_SHIM_GRACE=2",
+	               "COVENANT_SHIM_STOP_DELAY=1",
+	               "COVENANT_SHIM_REMAP_EXIT=143,0",
+	               "COVENANT_SHIM_TIMEOUT=5",
+	               "COVENANT_SHIM_VERBOSITY=debug",
+	               "COVENANT_SHIM_LOG_FORMAT=json",
+	               "COVENANT_SHIM_STORE=store.json",
+	               "COVENANT_SHIM_REFRESH=1h",
+	               "COVENANT_SHIM_TASK_DEFINITIONX=no",
+	               NULL};
 	struct shim_opts o;
 	struct shim_err e;
 
@@ -154,8 +162,8 @@ static void test_environment_and_precedence(void)
 
 	/* Options win, repeatable ones replace the environment's list. */
 	CHECK_INT(parse(&o, &e, env, "-t", "opt.json", "--ssm-path", "/z", "--grace", "0", "-q",
-			"--log-format", "text", NULL),
-		  0);
+	                "--log-format", "text", NULL),
+	          0);
 	CHECK_STR(o.task_definition, "opt.json");
 	CHECK_INT(o.ssm_paths.n, 1);
 	CHECK_STR(o.ssm_paths.v[0], "/z");
@@ -244,10 +252,10 @@ static void test_durations(void)
 static void test_references_in_environment(void)
 {
 	char *with[] = {"A=1", "DB=arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
-			NULL};
+	                NULL};
 	char *gov[] = {"P=arn:aws-us-gov:ssm:us-gov-west-1:123456789012:parameter/x", NULL};
 	char *without[] = {"A=arn:aws:s3:::bucket", "B=arn:aws:ssmx", "C=arn:aws-cn:iam::1:role/r",
-			   "D", NULL};
+	                   "D", NULL};
 
 	CHECK(opts_env_has_reference(with));
 	CHECK(opts_env_has_reference(gov));

@@ -12,7 +12,7 @@ static size_t backend_fetches;
 
 /* Values by fetch id; "fail:" ids fail as AWS would. */
 static int fake_backend(struct plan *p, const struct shim_opts *o, char **envp,
-			struct resolve_stats *st, struct shim_err *err)
+                        struct resolve_stats *st, struct shim_err *err)
 {
 	(void)o;
 	(void)envp;
@@ -84,10 +84,10 @@ static void test_keys_share_one_fetch(void)
 	struct mapping m;
 
 	CHECK_INT(resolve(&m, (char *[]){NULL},
-			  S("A", "app:A::") "," S("B", "app:B::") "," S("C", "app:C::") "," S(
-				  "P", "/cfg/p") "," S("P2", "/cfg/p"),
-			  0),
-		  0);
+	                  S("A", "app:A::") "," S("B", "app:B::") "," S("C", "app:C::") "," S(
+	                          "P", "/cfg/p") "," S("P2", "/cfg/p"),
+	                  0),
+	          0);
 	CHECK_INT(backend_fetches, 2);
 	CHECK_STR(mapping_find(&m, "A")->value, "x");
 	CHECK_STR(mapping_find(&m, "B")->value, "2");
@@ -102,15 +102,17 @@ static void test_failures_are_per_variable(void)
 	struct mapping m;
 	struct var *v;
 
-	CHECK_INT(resolve(&m, (char *[]){NULL},
-			  S("OK", "/cfg/p") "," S("GONE", "missing") "," S("NOKEY", "app:Z::") "," S(
-				  "BIN", "bin") "," S("NOTJSON", "plain:K::") "," S("BADREF", "a:b"),
-			  0),
-		  SHIM_EX_DATA); /* the worst: a reference that does not parse */
+	CHECK_INT(
+	        resolve(&m, (char *[]){NULL},
+	                S("OK", "/cfg/p") "," S("GONE", "missing") "," S("NOKEY", "app:Z::") "," S(
+	                        "BIN", "bin") "," S("NOTJSON", "plain:K::") "," S("BADREF", "a:b"),
+	                0),
+	        SHIM_EX_DATA); /* the worst: a reference that does not parse */
 	CHECK_STR(mapping_find(&m, "OK")->value, "pv");
 	v = mapping_find(&m, "GONE");
 	CHECK(v->status == SHIM_EX_UNRESOLVED && !v->value);
-	CHECK_STR(v->error, "GONE: secret missing (us-east-1): ResourceNotFoundException: not here");
+	CHECK_STR(v->error,
+	          "GONE: secret missing (us-east-1): ResourceNotFoundException: not here");
 	v = mapping_find(&m, "NOKEY");
 	CHECK(v->status == SHIM_EX_UNRESOLVED && strstr(v->error, "NOKEY: ") == v->error &&
 	      strstr(v->error, "Z"));
@@ -130,7 +132,7 @@ static void test_imports_never_override(void)
 
 	log_setup(LOG_ERROR, LOG_TEXT);
 	CHECK_INT(resolve(&m, env, S("C", "/cfg/p"), 1), 0);
-	CHECK(mapping_find(&m, "B") == NULL); /* the environment's B stays */
+	CHECK(mapping_find(&m, "B") == NULL);          /* the environment's B stays */
 	CHECK_STR(mapping_find(&m, "C")->value, "pv"); /* the task definition's C wins */
 	v = mapping_find(&m, "A");
 	/* the path import (first) and the JSON import (later) both give A: the later wins */

@@ -10,45 +10,45 @@
 static int unit_passed, unit_failed, unit_cur_failed;
 static const char *unit_cur;
 
-#define CHECK(cond)                                                                        \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			unit_cur_failed++;                                                 \
-			fprintf(stderr, "%s:%d: %s: CHECK(%s) failed\n", __FILE__, __LINE__,  \
-				unit_cur, #cond);                                          \
-		}                                                                          \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			unit_cur_failed++;                                                         \
+			fprintf(stderr, "%s:%d: %s: CHECK(%s) failed\n", __FILE__, __LINE__,       \
+			        unit_cur, #cond);                                                  \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_INT(a, b)                                                                    \
-	do {                                                                               \
-		long long unit_a_ = (long long)(a), unit_b_ = (long long)(b);              \
-		if (unit_a_ != unit_b_) {                                                  \
-			unit_cur_failed++;                                                 \
-			fprintf(stderr, "%s:%d: %s: %s == %lld, expected %lld\n", __FILE__,  \
-				__LINE__, unit_cur, #a, unit_a_, unit_b_);                 \
-		}                                                                          \
+#define CHECK_INT(a, b)                                                                            \
+	do {                                                                                       \
+		long long unit_a_ = (long long)(a), unit_b_ = (long long)(b);                      \
+		if (unit_a_ != unit_b_) {                                                          \
+			unit_cur_failed++;                                                         \
+			fprintf(stderr, "%s:%d: %s: %s == %lld, expected %lld\n", __FILE__,        \
+			        __LINE__, unit_cur, #a, unit_a_, unit_b_);                         \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                                    \
-	do {                                                                               \
-		const char *unit_a_ = (a), *unit_b_ = (b);                                 \
-		if (!unit_a_ || !unit_b_ || strcmp(unit_a_, unit_b_) != 0) {               \
-			unit_cur_failed++;                                                 \
-			fprintf(stderr, "%s:%d: %s: %s == \"%s\", expected \"%s\"\n",        \
-				__FILE__, __LINE__, unit_cur, #a,                          \
-				unit_a_ ? unit_a_ : "(null)", unit_b_ ? unit_b_ : "(null)"); \
-		}                                                                          \
+#define CHECK_STR(a, b)                                                                            \
+	do {                                                                                       \
+		const char *unit_a_ = (a), *unit_b_ = (b);                                         \
+		if (!unit_a_ || !unit_b_ || strcmp(unit_a_, unit_b_) != 0) {                       \
+			unit_cur_failed++;                                                         \
+			fprintf(stderr, "%s:%d: %s: %s == \"%s\", expected \"%s\"\n", __FILE__,    \
+			        __LINE__, unit_cur, #a, unit_a_ ? unit_a_ : "(null)",              \
+			        unit_b_ ? unit_b_ : "(null)");                                     \
+		}                                                                                  \
 	} while (0)
 
-#define RUN(fn)                                                                            \
-	do {                                                                               \
-		unit_cur = #fn;                                                            \
-		unit_cur_failed = 0;                                                       \
-		fn();                                                                      \
-		if (unit_cur_failed)                                                       \
-			unit_failed++;                                                     \
-		else                                                                       \
-			unit_passed++;                                                     \
+#define RUN(fn)                                                                                    \
+	do {                                                                                       \
+		unit_cur = #fn;                                                                    \
+		unit_cur_failed = 0;                                                               \
+		fn();                                                                              \
+		if (unit_cur_failed)                                                               \
+			unit_failed++;                                                             \
+		else                                                                               \
+			unit_passed++;                                                             \
 	} while (0)
 
 static inline int unit_done(const char *suite)
