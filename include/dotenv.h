@@ -8,9 +8,6 @@
 #include "buf.h"
 #include "err.h"
 
-/* True when name matches [A-Za-z_][A-Za-z0-9_]* (DESIGN 4.2). */
-int env_name_valid(const char *name);
-
 struct dotenv_entry {
 	char *name;    /* valid per env_name_valid */
 	char *value;   /* "" when has_value is 0 */

@@ -33,21 +33,16 @@ int endpoint_url(char **out, enum aws_service svc, const char *region, const cha
  * carry credentials). 0 with *host_out owned by the caller; outputs set only on success. */
 int endpoint_host(char **host_out, int *is_https, const char *url, struct shim_err *err);
 
-/* Default region: cli_region, AWS_REGION, AWS_DEFAULT_REGION, profile_region (may be NULL);
- * empty strings count as unset. NULL when none. Borrowed pointer (into the arguments or envp);
- * not validated here (endpoint_region_select and endpoint_url do). */
-const char *endpoint_default_region(const char *cli_region, char **envp,
-                                    const char *profile_region);
-
-/* The same choice, validated: 1 with *out the borrowed region and *source (may be NULL) the
- * static name of where it came from ("--region", "AWS_REGION", "AWS_DEFAULT_REGION",
- * "profile region"); 0 when none (the caller then asks ECS task metadata / IMDS); -1 with
- * SHIM_EX_DATA when the chosen value is not a region (the message names the source). A bad
- * value is not skipped for a lower-precedence one: the user set it and should hear about it. */
+/* Default region, validated: cli_region, AWS_REGION, AWS_DEFAULT_REGION, profile_region (may be
+ * NULL); empty strings count as unset. 1 with *out the borrowed region and *source (may be NULL)
+ * the static name of where it came from ("--region", "AWS_REGION", "AWS_DEFAULT_REGION", "profile
+ * region"); 0 when none (the caller then asks ECS task metadata / IMDS); -1 with SHIM_EX_USAGE (64)
+ * when the chosen value is not a region (the message names the source). A bad value is not skipped
+ * for a lower-precedence one: the user set it and should hear about it. */
 int endpoint_region_select(const char **out, const char **source, const char *cli_region,
                            char **envp, const char *profile_region, struct shim_err *err);
 
-/* 0 when region is [a-z0-9-]{1,64}, else -1 with SHIM_EX_DATA: "<source>: invalid region
+/* 0 when region is [a-z0-9-]{1,64}, else -1 with SHIM_EX_USAGE (64): "<source>: invalid region
  * \"...\"" (the value quoted with non-printable bytes replaced, truncated). */
 int endpoint_region_check(const char *region, const char *source, struct shim_err *err);
 

@@ -25,6 +25,11 @@ struct shim_err {
 int shim_err_set(struct shim_err *err, int status, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
+/* The status of a failed exec (errno err), the same in both executables: 127 when the name
+ * leads to no file (ENOENT, ENOTDIR, ENAMETOOLONG, ELOOP), 126 when the file is there but
+ * cannot be run (EACCES, ENOEXEC, EISDIR, ...), as shells report them. */
+int shim_exec_status(int err);
+
 /* The worse of two statuses for reports that combine several failures (--check). */
 int shim_status_worst(int a, int b);
 

@@ -22,19 +22,17 @@ struct var {
 	int has_ref; /* the value comes from ref */
 	struct ref ref;
 	enum var_source source;
-	char *origin; /* where it was mapped: "task definition container web", "x.env:3" */
-	int status;   /* 0, or the exit status of its failure */
-	char *error;  /* one line, no value, when status != 0 */
+	char *origin;         /* where it was mapped: "task definition container web", "x.env:3" */
+	struct shim_err fail; /* status 0, or its failure: one line, no value */
 };
 
 enum import_kind { IMPORT_SSM_PATH = 1, IMPORT_SECRET_JSON };
 
 struct import {
 	enum import_kind kind;
-	char *arg;      /* the path, or the secret id as given */
-	struct ref ref; /* --secret-json: the secret; --ssm-path: kind 0 */
-	int status;     /* 0, or the exit status of its failure */
-	char *error;    /* one line, no value, when status != 0 */
+	char *arg;            /* the path, or the secret id as given */
+	struct ref ref;       /* --secret-json: the secret; --ssm-path: kind 0 */
+	struct shim_err fail; /* status 0, or its failure: one line, no value */
 };
 
 struct mapping {
@@ -58,8 +56,16 @@ void mapping_free(struct mapping *m);
 struct var *mapping_add(struct mapping *m, const char *name, enum var_source src,
                         const char *origin);
 struct var *mapping_find(const struct mapping *m, const char *name);
-void var_fail(struct var *v, int status, const char *fmt, ...)
+/* Record the variable's failure; its value, if any, is wiped and dropped. */
+void mapping_var_fail(struct var *v, int status, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+
+/* Source 5 (DESIGN.md 4.1): an imported variable, added unless the inherited environment or
+ * sources 1 to 4 set it (then kept, with a debug line); between two imports the later one
+ * wins, with a warning naming the variable and both origins. Copies name, value, origin;
+ * -1 only on OOM. */
+int mapping_import(struct mapping *m, char **envp, const char *name, const char *value,
+                   const char *origin);
 
 /* "secret NAME[:KEY] (REGION)" / "parameter NAME (REGION)": how logs and --check name a
  * source; region may be NULL. Writes into out. */

@@ -53,9 +53,4 @@ const char *opts_usage(void);
  * exit status to leave with (64, or 0 after --help/--version; *out then freed). */
 int opts_start(struct shim_opts *out, int argc, char **argv, char **envp);
 
-/* The value of name in envp (NULL-terminated "NAME=value" strings), or NULL. */
-const char *env_lookup(char **envp, const char *name);
-/* The same, with an empty value counting as unset (the AWS SDKs' rule). */
-const char *env_value(char **envp, const char *name);
-
 #endif

@@ -12,7 +12,4 @@ int supervise_run(const struct shim_opts *o, const char *file, char *const argv[
 /* The exit status for a wait(2) status: the code, or 128+N for signal N. */
 int supervise_exit_status(int wstatus);
 
-/* The status a failed execve errno maps to: 127 not found, 126 otherwise. */
-int supervise_exec_status(int err);
-
 #endif

@@ -2,13 +2,16 @@
  * as Secrets Manager and SSM calls sent in concurrent waves. The first wave holds every call
  * the plan needs; later waves only follow GetParametersByPath pages and fall back from a
  * denied BatchGetSecretValue to GetSecretValue. */
-#include "resolve.h"
+#include "aws.h"
 
 #include "awserr.h"
+#include "array.h"
 #include "buf.h"
+#include "clock.h"
 #include "clock.h"
 #include "creds.h"
 #include "endpoint.h"
+#include "env.h"
 #include "http.h"
 #include "log.h"
 #include "mapping.h"
@@ -46,14 +49,14 @@ struct call {
 
 struct aws {
 	struct plan *p;
-	const struct shim_opts *o;
+	const struct backend_cfg *cfg;
 	char **envp;
 	struct http_client *http;
 	struct aws_creds creds;
 	long long deadline;
 	struct call *calls;
 	size_t n_calls, cap_calls;
-	struct resolve_stats *st;
+	struct backend_stats *st;
 	struct shim_err *err;
 };
 
@@ -168,27 +171,20 @@ static char *metadata_region(struct aws *a)
 	return region;
 }
 
-/* Where references without an ARN go: --region, AWS_REGION, AWS_DEFAULT_REGION, task metadata. */
+/* Where references without a region go when resolution found no --region or AWS_REGION. */
 static int default_region(struct aws *a)
 {
-	const char *region = NULL, *source = NULL;
-	int rc = endpoint_region_select(&region, &source, a->o->region, a->envp, NULL, a->err);
+	char *region = metadata_region(a);
+	int rc;
 
-	if (rc < 0)
-		return -1;
-	if (rc > 0)
-		a->p->default_region = strdup(region);
-	else
-		a->p->default_region = metadata_region(a);
-	if (rc > 0 && !a->p->default_region)
-		return oom(a);
-	if (!a->p->default_region)
+	if (!region)
 		return shim_err_set(a->err, SHIM_EX_USAGE,
 		                    "no AWS region for references given by name: pass --region "
 		                    "or set AWS_REGION");
-	log_debug("default region %s (%s)", a->p->default_region,
-	          source ? source : "task metadata");
-	return 0;
+	log_debug("default region %s (task metadata)", region);
+	rc = plan_set_default_region(a->p, region);
+	free(region);
+	return rc < 0 ? oom(a) : 0;
 }
 
 /* ---- planning the calls ------------------------------------------------------------------ */
@@ -203,14 +199,8 @@ static struct call *call_add(struct aws *a, enum call_op op, size_t fetch)
 	const struct fetch *f = &a->p->f[fetch];
 	struct call *c;
 
-	if (a->n_calls == a->cap_calls) {
-		size_t cap = a->cap_calls ? a->cap_calls * 2 : 8;
-		struct call *nc = realloc(a->calls, cap * sizeof(*nc));
-		if (!nc)
-			return NULL;
-		a->calls = nc;
-		a->cap_calls = cap;
-	}
+	if (ARRAY_GROW(a->calls, a->cap_calls, a->n_calls + 1) < 0)
+		return NULL;
 	c = &a->calls[a->n_calls++];
 	*c = (struct call){.op = op,
 	                   .region = f->region,
@@ -338,14 +328,14 @@ static int call_prepare(struct aws *a, struct call *c)
 static void fail_all(struct aws *a, const struct call *c, int status, const char *msg)
 {
 	for (size_t i = 0; i < c->n; i++)
-		fetch_fail(&a->p->f[c->fetches[i]], status, "%s", msg);
+		plan_fetch_fail(&a->p->f[c->fetches[i]], status, "%s", msg);
 }
 
 static int set_secret(struct fetch *f, const struct sm_value *v)
 {
 	if (v->string)
-		return fetch_set_value(f, v->string, v->string_len);
-	return fetch_set_value(f, (const char *)v->binary, v->binary_len);
+		return plan_fetch_value(f, v->string, v->string_len);
+	return plan_fetch_value(f, (const char *)v->binary, v->binary_len);
 }
 
 static int batch_result(struct aws *a, struct call *c, const struct sm_batch *b)
@@ -369,12 +359,13 @@ static int batch_result(struct aws *a, struct call *c, const struct sm_batch *b)
 		for (size_t k = 0; k < b->n_errors && !f->done; k++) {
 			const struct sm_error *e = &b->errors[k];
 			if (strcmp(e->secret_id, f->id) == 0)
-				fetch_fail(f, awserr_exit_status(awserr_classify(400, e->code)),
-				           "%s: %s", *e->code ? e->code : "Error", e->message);
+				plan_fetch_fail(f,
+				                awserr_exit_status(awserr_classify(400, e->code)),
+				                "%s: %s", *e->code ? e->code : "Error", e->message);
 		}
 		if (!f->done)
-			fetch_fail(f, SHIM_EX_UNAVAILABLE,
-			           "BatchGetSecretValue: the response does not mention it");
+			plan_fetch_fail(f, SHIM_EX_UNAVAILABLE,
+			                "BatchGetSecretValue: the response does not mention it");
 	}
 	return 0;
 }
@@ -388,18 +379,18 @@ static int params_result(struct aws *a, struct call *c, const struct ssm_result 
 		         f->selector ? f->selector : "");
 		for (size_t k = 0; k < r->n_params && !f->done; k++)
 			if (ssm_param_matches(&r->params[k], want) &&
-			    fetch_set_value(f, r->params[k].value, r->params[k].value_len) < 0)
+			    plan_fetch_value(f, r->params[k].value, r->params[k].value_len) < 0)
 				return oom(a);
 		for (size_t k = 0; k < r->n_invalid && !f->done; k++)
 			if (strcmp(r->invalid[k], want) == 0)
-				fetch_fail(f, SHIM_EX_UNRESOLVED,
-				           "%s: the parameter%s does not exist",
-				           f->selector ? "ParameterVersionNotFound"
-				                       : "ParameterNotFound",
-				           f->selector ? " version or label" : "");
+				plan_fetch_fail(f, SHIM_EX_UNRESOLVED,
+				                "%s: the parameter%s does not exist",
+				                f->selector ? "ParameterVersionNotFound"
+				                            : "ParameterNotFound",
+				                f->selector ? " version or label" : "");
 		if (!f->done)
-			fetch_fail(f, SHIM_EX_UNAVAILABLE,
-			           "GetParameters: the response does not mention it");
+			plan_fetch_fail(f, SHIM_EX_UNAVAILABLE,
+			                "GetParameters: the response does not mention it");
 	}
 	return 0;
 }
@@ -411,11 +402,11 @@ static int path_result(struct aws *a, struct call *c, struct ssm_result *r)
 	for (size_t k = 0; k < r->n_params; k++) {
 		const struct ssm_param *prm = &r->params[k];
 		if (memchr(prm->value, '\0', prm->value_len)) {
-			fetch_fail(f, SHIM_EX_UNRESOLVED,
-			           "parameter %s: the value contains a NUL byte", prm->name);
+			plan_fetch_fail(f, SHIM_EX_UNRESOLVED,
+			                "parameter %s: the value contains a NUL byte", prm->name);
 			return 0;
 		}
-		if (fetch_add_item(f, prm->name, prm->value) < 0)
+		if (plan_fetch_item(f, prm->name, prm->value) < 0)
 			return oom(a);
 	}
 	free(c->next_token);
@@ -424,7 +415,7 @@ static int path_result(struct aws *a, struct call *c, struct ssm_result *r)
 	if (c->next_token)
 		c->pending = 1; /* the next page, in the next wave */
 	else
-		f->done = 1;
+		plan_fetch_done(f);
 	return 0;
 }
 
@@ -486,8 +477,8 @@ static int call_result(struct aws *a, size_t ci)
 		else if (sm_value_matches(&v, a->p->f[c->fetches[0]].id))
 			rc = set_secret(&a->p->f[c->fetches[0]], &v) < 0 ? oom(a) : 0;
 		else
-			fetch_fail(&a->p->f[c->fetches[0]], SHIM_EX_UNAVAILABLE,
-			           "GetSecretValue: the response is for another secret");
+			plan_fetch_fail(&a->p->f[c->fetches[0]], SHIM_EX_UNAVAILABLE,
+			                "GetSecretValue: the response is for another secret");
 		sm_batch_clear(&b);
 		sm_value_clear(&v);
 	} else {
@@ -558,31 +549,27 @@ out:
 	return rc;
 }
 
-int aws_fetch_plan(struct plan *p, const struct shim_opts *o, char **envp, struct resolve_stats *st,
-                   struct shim_err *err)
+int aws_fetch_plan(struct plan *p, const struct backend_cfg *cfg, char **envp,
+                   struct backend_stats *st, struct shim_err *err)
 {
-	struct aws a = {.p = p, .o = o, .envp = envp, .st = st, .err = err};
+	struct aws a = {.p = p, .cfg = cfg, .envp = envp, .st = st, .err = err};
 	struct http_opts ho = {.ca_bundle = env_value(envp, "AWS_CA_BUNDLE")};
 	int rc = -1;
 
-	if (o->profile)
+	if (cfg->profile)
 		return shim_err_set(err, SHIM_EX_USAGE,
 		                    "--profile: shared config profiles are not supported yet");
-	if (o->timeout_ms > 0)
-		a.deadline = clock_ms() + o->timeout_ms;
+	if (cfg->timeout_ms > 0)
+		a.deadline = clock_ms() + cfg->timeout_ms;
 	if (http_client_new(&a.http, &ho, err) < 0)
 		return -1;
-	for (size_t i = 0; i < p->n; i++)
-		if (!p->f[i].region) {
-			if (!p->default_region && default_region(&a) < 0)
-				goto out;
-			p->f[i].region = p->default_region;
-		}
+	if (plan_needs_region(p) && default_region(&a) < 0)
+		goto out;
 	if (get_credentials(&a) < 0 || plan_calls(&a) < 0 || run_waves(&a) < 0)
 		goto out;
 	for (size_t i = 0; i < p->n; i++)
 		if (!p->f[i].done)
-			fetch_fail(&p->f[i], SHIM_EX_UNAVAILABLE, "no answer");
+			plan_fetch_fail(&p->f[i], SHIM_EX_UNAVAILABLE, "no answer");
 	rc = 0;
 out:
 	for (size_t i = 0; i < a.n_calls; i++)

@@ -5,8 +5,8 @@
 
 #include "buf.h"
 #include "endpoint.h"
+#include "env.h"
 #include "file.h"
-#include "opts.h"
 #include "sanitize.h"
 #include "wipe.h"
 

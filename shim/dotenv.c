@@ -2,6 +2,8 @@
  * --print writers (dotenv, shell, json). Values may be secrets: they are built in wiping
  * buffers, wiped on free, and never appear in error messages. */
 #include "dotenv.h"
+
+#include "env.h"
 #include "wipe.h"
 
 #include <stdarg.h>
@@ -10,20 +12,6 @@
 #include <string.h>
 
 #define NAME_SHOWN_MAX 40 /* longer "names" may be a value's stray line: never echo those */
-
-int env_name_valid(const char *name)
-{
-	const char *p;
-
-	if (!name ||
-	    !((*name >= 'A' && *name <= 'Z') || (*name >= 'a' && *name <= 'z') || *name == '_'))
-		return 0;
-	for (p = name + 1; *p; p++)
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		      (*p >= '0' && *p <= '9') || *p == '_'))
-			return 0;
-	return 1;
-}
 
 /* Parser state: one pass over the bytes, counting lines. */
 struct rd {

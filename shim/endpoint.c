@@ -3,7 +3,8 @@
  * Pure: nothing here touches the network or the clock. */
 #include "endpoint.h"
 
-#include "opts.h"
+#include "env.h"
+#include "sanitize.h"
 
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -265,26 +266,17 @@ static const char *region_pick(const char *cli_region, char **envp, const char *
 	return profile_region && *profile_region ? profile_region : NULL;
 }
 
-const char *endpoint_default_region(const char *cli_region, char **envp, const char *profile_region)
-{
-	const char *source;
-
-	return region_pick(cli_region, envp, profile_region, &source);
-}
-
 int endpoint_region_check(const char *region, const char *source, struct shim_err *err)
 {
-	char shown[REGION_MAX + 4];
-	size_t i;
+	char shown[REGION_MAX + 16];
 
 	if (region && region_valid(region, strlen(region)))
 		return 0;
+	region = region ? region : "";
 	/* A region is no secret, but it may hold anything: show it printable and short. */
-	for (i = 0; region && region[i] && i < REGION_MAX; i++)
-		shown[i] = region[i] >= 0x20 && region[i] < 0x7f ? region[i] : '?';
-	strcpy(shown + i, region && region[i] ? "..." : "");
+	sanitize_quote(shown, sizeof(shown), region, strlen(region), REGION_MAX);
 	return shim_err_set(
-	        err, SHIM_EX_DATA,
+	        err, SHIM_EX_USAGE,
 	        "%s: invalid region \"%s\" (expected 1 to %d lower-case letters, digits "
 	        "and '-')",
 	        source ? source : "region", shown, REGION_MAX);

@@ -1,6 +1,7 @@
 /* struct shim_err helpers and the ordering of exit statuses. */
 #include "err.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -42,4 +43,11 @@ static int status_rank(int s)
 int shim_status_worst(int a, int b)
 {
 	return status_rank(b) > status_rank(a) ? b : a;
+}
+
+int shim_exec_status(int err)
+{
+	return err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG || err == ELOOP
+	               ? SHIM_EX_NOTFOUND
+	               : SHIM_EX_NOEXEC;
 }

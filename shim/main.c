@@ -45,7 +45,7 @@ static int exec_resolver_in_place(char **argv)
 	else
 		execvp(path, argv);
 	log_error("cannot run the resolver \"%s\": %s", path, strerror(errno));
-	return supervise_exec_status(errno);
+	return shim_exec_status(errno);
 }
 
 int main(int argc, char **argv)

@@ -2,8 +2,10 @@
  * the precedence there: what is already set is kept and never fetched. */
 #include "mapping.h"
 
+#include "array.h"
 #include "buf.h"
 #include "dotenv.h"
+#include "env.h"
 #include "file.h"
 #include "log.h"
 #include "wipe.h"
@@ -29,14 +31,8 @@ struct var *mapping_add(struct mapping *m, const char *name, enum var_source src
 {
 	struct var *v;
 
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 32;
-		struct var *nv = realloc(m->vars, cap * sizeof(*nv));
-		if (!nv)
-			return NULL;
-		m->vars = nv;
-		m->cap = cap;
-	}
+	if (ARRAY_GROW(m->vars, m->cap, m->n + 1) < 0)
+		return NULL;
 	v = &m->vars[m->n];
 	memset(v, 0, sizeof(*v));
 	v->name = strdup(name);
@@ -51,22 +47,16 @@ struct var *mapping_add(struct mapping *m, const char *name, enum var_source src
 	return v;
 }
 
-void var_fail(struct var *v, int status, const char *fmt, ...)
+void mapping_var_fail(struct var *v, int status, const char *fmt, ...)
 {
-	char msg[600];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(v->fail.msg, sizeof(v->fail.msg), fmt, ap);
 	va_end(ap);
-	free(v->error);
-	v->error = strdup(msg);
-	v->status = status;
-	if (v->value) {
-		wipe(v->value, strlen(v->value));
-		free(v->value);
-		v->value = NULL;
-	}
+	v->fail.status = status;
+	wipe_free_str(v->value);
+	v->value = NULL;
 }
 
 void mapping_describe_ref(char *out, size_t size, const struct ref *r, const char *region)
@@ -100,7 +90,7 @@ static int add_ref(struct mapping *m, const char *name, const char *value, unsig
 	if (!v)
 		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
 	if (ref_parse(&v->ref, value, flags, &perr) < 0)
-		var_fail(v, perr.status, "%s: %s: %s", name, origin, perr.msg);
+		mapping_var_fail(v, perr.status, "%s: %s: %s", name, origin, perr.msg);
 	else
 		v->has_ref = 1;
 	return 0;
@@ -120,13 +110,9 @@ static void mapping_remove(struct mapping *m, struct var *v)
 {
 	size_t i = (size_t)(v - m->vars);
 
-	if (v->value) {
-		wipe(v->value, strlen(v->value));
-		free(v->value);
-	}
+	wipe_free_str(v->value);
 	free(v->name);
 	free(v->origin);
-	free(v->error);
 	ref_clear(&v->ref);
 	memmove(v, v + 1, (m->n - i - 1) * sizeof(*v));
 	m->n--;
@@ -181,6 +167,29 @@ out:
 	wipe(data, len);
 	free(data);
 	return rc;
+}
+
+int mapping_import(struct mapping *m, char **envp, const char *name, const char *value,
+                   const char *origin)
+{
+	struct var *v = mapping_find(m, name);
+
+	if (env_lookup(envp, name) || (v && v->source != VAR_IMPORT)) {
+		log_debug("%s: already set, kept (not imported from %s)", name, origin);
+		return 0;
+	}
+	if (v) {
+		log_warn("%s: imported from both %s and %s; the latter wins", name, v->origin,
+		         origin);
+		free(v->origin);
+		wipe_free_str(v->value);
+		v->value = NULL;
+		if (!(v->origin = strdup(origin)))
+			return -1;
+	} else if (!(v = mapping_add(m, name, VAR_IMPORT, origin))) {
+		return -1;
+	}
+	return (v->value = strdup(value)) ? 0 : -1;
 }
 
 static int is_set(const struct mapping *m, char **envp, const char *name)
@@ -466,7 +475,6 @@ void mapping_free(struct mapping *m)
 	free(m->vars);
 	for (size_t i = 0; i < m->n_imports; i++) {
 		free(m->imports[i].arg);
-		free(m->imports[i].error);
 		ref_clear(&m->imports[i].ref);
 	}
 	free(m->imports);

@@ -3,6 +3,8 @@
  * and no global state, so the unit tests can call it again and again. */
 #include "opts.h"
 
+#include "env.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -76,23 +78,6 @@ static const struct opt_def opt_table[] = {
 #define OPT_COUNT (sizeof(opt_table) / sizeof(opt_table[0]))
 
 #define MAX_DURATION_MS (7L * 24 * 3600 * 1000)
-
-const char *env_lookup(char **envp, const char *name)
-{
-	size_t len = strlen(name);
-
-	for (; envp && *envp; envp++)
-		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
-			return *envp + len + 1;
-	return NULL;
-}
-
-const char *env_value(char **envp, const char *name)
-{
-	const char *v = env_lookup(envp, name);
-
-	return v && *v ? v : NULL;
-}
 
 static int strlist_add(struct strlist *l, const char *s, size_t len)
 {

@@ -1,8 +1,8 @@
-/* Deduplicated fetches and their results. */
+/* Deduplicated fetches and the only functions that write their results. */
 #include "plan.h"
 
+#include "array.h"
 #include "buf.h"
-#include "err.h"
 #include "valuefrom.h"
 #include "wipe.h"
 
@@ -18,14 +18,8 @@ static int same(const char *a, const char *b)
 
 static struct fetch *plan_new(struct plan *p)
 {
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		struct fetch *nf = realloc(p->f, cap * sizeof(*nf));
-		if (!nf)
-			return NULL;
-		p->f = nf;
-		p->cap = cap;
-	}
+	if (ARRAY_GROW(p->f, p->cap, p->n + 1) < 0)
+		return NULL;
 	memset(&p->f[p->n], 0, sizeof(p->f[0]));
 	return &p->f[p->n++];
 }
@@ -70,7 +64,29 @@ struct fetch *plan_add_path(struct plan *p, const char *path)
 	return f;
 }
 
-static void fetch_clear_values(struct fetch *f)
+int plan_needs_region(const struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (!p->f[i].region)
+			return 1;
+	return 0;
+}
+
+int plan_set_default_region(struct plan *p, const char *region)
+{
+	char *r = strdup(region);
+
+	if (!r)
+		return -1;
+	free(p->default_region);
+	p->default_region = r;
+	for (size_t i = 0; i < p->n; i++)
+		if (!p->f[i].region)
+			p->f[i].region = r;
+	return 0;
+}
+
+static void fetch_drop_values(struct fetch *f)
 {
 	wipe_free(f->value, f->value_len);
 	f->value = NULL;
@@ -81,31 +97,31 @@ static void fetch_clear_values(struct fetch *f)
 	}
 	free(f->items);
 	f->items = NULL;
-	f->n_items = 0;
+	f->n_items = f->cap_items = 0;
 }
 
 void plan_free(struct plan *p)
 {
 	for (size_t i = 0; i < p->n; i++)
-		fetch_clear_values(&p->f[i]);
+		fetch_drop_values(&p->f[i]);
 	free(p->f);
 	free(p->default_region);
 	memset(p, 0, sizeof(*p));
 }
 
-void fetch_fail(struct fetch *f, int status, const char *fmt, ...)
+void plan_fetch_fail(struct fetch *f, int status, const char *fmt, ...)
 {
 	va_list ap;
 
-	fetch_clear_values(f);
+	fetch_drop_values(f);
 	va_start(ap, fmt);
-	vsnprintf(f->error, sizeof(f->error), fmt, ap);
+	vsnprintf(f->fail.msg, sizeof(f->fail.msg), fmt, ap);
 	va_end(ap);
-	f->status = status;
+	f->fail.status = status;
 	f->done = 1;
 }
 
-int fetch_set_value(struct fetch *f, const char *value, size_t len)
+int plan_fetch_value(struct fetch *f, const char *value, size_t len)
 {
 	char *v = malloc(len + 1);
 
@@ -113,33 +129,33 @@ int fetch_set_value(struct fetch *f, const char *value, size_t len)
 		return -1;
 	memcpy(v, value, len);
 	v[len] = '\0';
-	fetch_clear_values(f);
+	fetch_drop_values(f);
 	f->value = v;
 	f->value_len = len;
-	f->status = 0;
+	f->fail = (struct shim_err){0};
 	f->done = 1;
 	return 0;
 }
 
-int fetch_add_item(struct fetch *f, const char *name, const char *value)
+int plan_fetch_item(struct fetch *f, const char *name, const char *value)
 {
-	struct path_item *items = realloc(f->items, (f->n_items + 1) * sizeof(*items));
+	struct path_item it = {strdup(name), strdup(value)};
 
-	if (!items)
-		return -1;
-	f->items = items;
-	items[f->n_items].name = strdup(name);
-	items[f->n_items].value = strdup(value);
-	if (!items[f->n_items].name || !items[f->n_items].value) {
-		free(items[f->n_items].name);
-		free(items[f->n_items].value);
+	if (!it.name || !it.value || ARRAY_GROW(f->items, f->cap_items, f->n_items + 1) < 0) {
+		free(it.name);
+		wipe_free_str(it.value);
 		return -1;
 	}
-	f->n_items++;
+	f->items[f->n_items++] = it;
 	return 0;
 }
 
-void fetch_describe(const struct fetch *f, char *out, size_t size)
+void plan_fetch_done(struct fetch *f)
+{
+	f->done = 1;
+}
+
+void plan_fetch_describe(const struct fetch *f, char *out, size_t size)
 {
 	static const char *const kinds[] = {"", "secret", "parameter", "path"};
 	const char *region = f->region ? f->region : "no region";

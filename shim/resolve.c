@@ -4,7 +4,9 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "endpoint.h"
 #include "dotenv.h"
+#include "env.h"
 #include "jsonval.h"
 #include "log.h"
 #include "wipe.h"
@@ -25,7 +27,7 @@ static int build_plan(struct plan *p, struct mapping *m, size_t *var_fetch, size
 		struct var *v = &m->vars[i];
 		struct fetch *f;
 		var_fetch[i] = NO_FETCH;
-		if (!v->has_ref || v->status)
+		if (!v->has_ref || v->fail.status)
 			continue;
 		if (!(f = plan_add_ref(p, &v->ref)))
 			return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
@@ -48,49 +50,24 @@ static void render_var(struct var *v, const struct fetch *f)
 	struct shim_err e = {0};
 	char desc[300];
 
-	fetch_describe(f, desc, sizeof(desc));
-	if (f->status) {
-		var_fail(v, f->status, "%s: %s: %s", v->name, desc, f->error);
+	plan_fetch_describe(f, desc, sizeof(desc));
+	if (f->fail.status) {
+		mapping_var_fail(v, f->fail.status, "%s: %s: %s", v->name, desc, f->fail.msg);
 		return;
 	}
 	if (f->kind == FETCH_SECRET && v->ref.json_key) {
 		if (jsonval_get(&v->value, f->value, f->value_len, v->ref.json_key, f->name, &e) <
 		    0)
-			var_fail(v, e.status, "%s: %s", v->name, e.msg);
+			mapping_var_fail(v, e.status, "%s: %s", v->name, e.msg);
 		return;
 	}
 	if (memchr(f->value, '\0', f->value_len)) {
-		var_fail(v, SHIM_EX_UNRESOLVED, "%s: %s: the value contains a NUL byte", v->name,
-		         desc);
+		mapping_var_fail(v, SHIM_EX_UNRESOLVED, "%s: %s: the value contains a NUL byte",
+		                 v->name, desc);
 		return;
 	}
 	if (!(v->value = strdup(f->value)))
-		var_fail(v, SHIM_EX_INTERNAL, "%s: out of memory", v->name);
-}
-
-/* An imported variable: it never overrides sources 1 to 4; a later import wins. */
-static int import_var(struct mapping *m, char **envp, const char *name, const char *value,
-                      const char *origin)
-{
-	struct var *v = mapping_find(m, name);
-
-	if (env_lookup(envp, name) || (v && v->source != VAR_IMPORT)) {
-		log_debug("%s: already set, kept (not imported from %s)", name, origin);
-		return 0;
-	}
-	if (v) {
-		log_warn("%s: imported from both %s and %s; the latter wins", name, v->origin,
-		         origin);
-		free(v->origin);
-		wipe(v->value, strlen(v->value));
-		free(v->value);
-		v->value = NULL;
-		if (!(v->origin = strdup(origin)))
-			return -1;
-	} else if (!(v = mapping_add(m, name, VAR_IMPORT, origin))) {
-		return -1;
-	}
-	return (v->value = strdup(value)) ? 0 : -1;
+		mapping_var_fail(v, SHIM_EX_INTERNAL, "%s: out of memory", v->name);
 }
 
 struct json_import {
@@ -107,16 +84,9 @@ static int import_key(void *ctx, const char *key, const char *value, struct shim
 		log_warn("%s: key \"%s\" is not a variable name, skipped", ji->origin, key);
 		return 0;
 	}
-	if (import_var(ji->m, ji->envp, key, value, ji->origin) < 0)
+	if (mapping_import(ji->m, ji->envp, key, value, ji->origin) < 0)
 		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
 	return 0;
-}
-
-static void import_fail(struct import *im, int status, const char *msg)
-{
-	free(im->error);
-	im->error = strdup(msg);
-	im->status = status;
 }
 
 static int run_import(struct mapping *m, char **envp, struct import *im, const struct fetch *f)
@@ -126,9 +96,9 @@ static int run_import(struct mapping *m, char **envp, struct import *im, const s
 
 	snprintf(origin, sizeof(origin), "%s %s",
 	         im->kind == IMPORT_SSM_PATH ? "--ssm-path" : "--secret-json", im->arg);
-	if (f->status) {
-		snprintf(msg, sizeof(msg), "%s: %s", origin, f->error);
-		import_fail(im, f->status, msg);
+	if (f->fail.status) {
+		snprintf(msg, sizeof(msg), "%s: %s", origin, f->fail.msg);
+		shim_err_set(&im->fail, f->fail.status, "%s", msg);
 		return 0;
 	}
 	if (im->kind == IMPORT_SECRET_JSON) {
@@ -137,7 +107,7 @@ static int run_import(struct mapping *m, char **envp, struct import *im, const s
 			if (e.status == SHIM_EX_INTERNAL)
 				return -1;
 			snprintf(msg, sizeof(msg), "%s: %s", origin, e.msg);
-			import_fail(im, e.status, msg);
+			shim_err_set(&im->fail, e.status, "%s", msg);
 		}
 		return 0;
 	}
@@ -149,7 +119,7 @@ static int run_import(struct mapping *m, char **envp, struct import *im, const s
 			         f->items[i].name);
 			continue;
 		}
-		if (import_var(m, envp, name, f->items[i].value, origin) < 0)
+		if (mapping_import(m, envp, name, f->items[i].value, origin) < 0)
 			return -1;
 	}
 	return 0;
@@ -160,14 +130,29 @@ static int worst_of(const struct mapping *m)
 	int worst = 0;
 
 	for (size_t i = 0; i < m->n; i++)
-		worst = shim_status_worst(worst, m->vars[i].status);
+		worst = shim_status_worst(worst, m->vars[i].fail.status);
 	for (size_t i = 0; i < m->n_imports; i++)
-		worst = shim_status_worst(worst, m->imports[i].status);
+		worst = shim_status_worst(worst, m->imports[i].fail.status);
 	return worst;
 }
 
-int resolve_mapping(struct mapping *m, const struct shim_opts *o, char **envp,
-                    resolve_backend_fn backend, struct resolve_stats *st, struct shim_err *err)
+/* The one default-region choice (DESIGN.md 5.3), validated before any backend runs. */
+static int default_region(struct plan *p, const struct backend_cfg *cfg, char **envp,
+                          struct shim_err *err)
+{
+	const char *region = NULL, *source = NULL;
+	int rc = endpoint_region_select(&region, &source, cfg->region, envp, NULL, err);
+
+	if (rc <= 0)
+		return rc;
+	log_debug("default region %s (%s)", region, source);
+	if (plan_set_default_region(p, region) < 0)
+		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+	return 0;
+}
+
+int resolve_mapping(struct mapping *m, const struct backend_cfg *cfg, char **envp,
+                    backend_fn backend, struct backend_stats *st, struct shim_err *err)
 {
 	struct plan p = {0};
 	size_t *var_fetch = calloc(m->n + 1, sizeof(size_t));
@@ -182,7 +167,7 @@ int resolve_mapping(struct mapping *m, const struct shim_opts *o, char **envp,
 	}
 	if (build_plan(&p, m, var_fetch, imp_fetch, err) < 0)
 		goto out;
-	if (p.n && backend(&p, o, envp, st, err) < 0)
+	if (p.n && (default_region(&p, cfg, envp, err) < 0 || backend(&p, cfg, envp, st, err) < 0))
 		goto out;
 	for (size_t i = 0; i < n_vars; i++)
 		if (var_fetch[i] != NO_FETCH)

@@ -2,14 +2,17 @@
  * the command with the values, or report them (--check, --print, --digest). Run by the
  * supervisor's child, or exec'd in its place for the report modes; nothing half-done: on any
  * failure every failing variable is named and nothing is exec'd. */
+#include "aws.h"
 #include "buf.h"
 #include "digest.h"
 #include "dotenv.h"
+#include "env.h"
 #include "jsonval.h"
 #include "log.h"
 #include "mapping.h"
 #include "opts.h"
 #include "resolve.h"
+#include "store.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -58,19 +61,19 @@ static int print_check(const struct mapping *m)
 	           "SOURCE");
 	for (size_t i = 0; i < m->n; i++) {
 		const struct var *v = &m->vars[i];
-		char sha[65] = "-", source[700];
-		if (!v->status && v->value &&
+		char sha[DIGEST_HEX_SIZE] = "-", source[700];
+		if (!v->fail.status && v->value &&
 		    digest_sha256_hex(sha, v->value, strlen(v->value)) < 0)
 			return SHIM_EX_INTERNAL;
 		sha[12] = '\0';
 		describe_var(source, sizeof(source), v);
 		buf_printf(&b, "%-*s  %-11s  %-12s  %s\n", (int)width, v->name,
-		           status_word(v->status), sha, source);
+		           status_word(v->fail.status), sha, source);
 	}
 	for (size_t i = 0; i < m->n_imports; i++)
-		if (m->imports[i].status)
+		if (m->imports[i].fail.status)
 			buf_printf(&b, "%-*s  %-11s  %-12s  %s %s\n", (int)width, "-",
-			           status_word(m->imports[i].status), "-",
+			           status_word(m->imports[i].fail.status), "-",
 			           m->imports[i].kind == IMPORT_SSM_PATH ? "--ssm-path"
 			                                                 : "--secret-json",
 			           m->imports[i].arg);
@@ -108,7 +111,7 @@ static int print_values(const struct mapping *m, enum print_format pf)
 static int print_digest(const struct mapping *m)
 {
 	struct buf b = BUF_INIT;
-	char hex[65];
+	char hex[DIGEST_HEX_SIZE];
 	int rc = 0;
 
 	for (size_t i = 0; i < m->n; i++) {
@@ -123,52 +126,20 @@ static int print_digest(const struct mapping *m)
 	return rc;
 }
 
-static size_t name_len(const char *entry)
-{
-	const char *eq = strchr(entry, '=');
-
-	return eq ? (size_t)(eq - entry) : strlen(entry);
-}
-
 /* The application's environment: the inherited one with references replaced in place, then
  * every other variable of the mapping, in mapping order. */
-static char **build_env(const struct mapping *m, char **envp)
+static int exec_env(char ***out, const struct mapping *m, char **envp)
 {
-	size_t n_env = 0, k = 0;
-	char **out, *placed;
+	struct env_var *vars = calloc(m->n + 1, sizeof(*vars));
+	int rc;
 
-	while (envp[n_env])
-		n_env++;
-	out = calloc(n_env + m->n + 1, sizeof(*out));
-	placed = calloc(m->n + 1, 1);
-	if (!out || !placed)
-		goto fail;
-	for (size_t i = 0; i < n_env; i++) {
-		size_t len = name_len(envp[i]);
-		const struct var *v = NULL;
-		for (size_t j = 0; j < m->n && !v; j++)
-			if (strlen(m->vars[j].name) == len &&
-			    memcmp(m->vars[j].name, envp[i], len) == 0) {
-				v = &m->vars[j];
-				placed[j] = 1;
-			}
-		if (!v) {
-			out[k++] = envp[i];
-			continue;
-		}
-		if (asprintf(&out[k++], "%s=%s", v->name, v->value) < 0)
-			goto fail;
-	}
-	for (size_t j = 0; j < m->n; j++)
-		if (!placed[j] &&
-		    asprintf(&out[k++], "%s=%s", m->vars[j].name, m->vars[j].value) < 0)
-			goto fail;
-	free(placed);
-	return out;
-fail:
-	free(placed);
-	free(out);
-	return NULL;
+	if (!vars)
+		return -1;
+	for (size_t i = 0; i < m->n; i++)
+		vars[i] = (struct env_var){m->vars[i].name, m->vars[i].value};
+	rc = env_build(out, envp, vars, m->n);
+	free(vars);
+	return rc;
 }
 
 static int report_failures(const struct mapping *m, int *count)
@@ -178,29 +149,50 @@ static int report_failures(const struct mapping *m, int *count)
 	*count = 0;
 
 	for (size_t i = 0; i < m->n; i++)
-		if (m->vars[i].status) {
-			log_error("%s", m->vars[i].error ? m->vars[i].error : m->vars[i].name);
-			worst = shim_status_worst(worst, m->vars[i].status);
+		if (m->vars[i].fail.status) {
+			log_error("%s", m->vars[i].fail.msg);
+			worst = shim_status_worst(worst, m->vars[i].fail.status);
 			++*count;
 		}
 	for (size_t i = 0; i < m->n_imports; i++)
-		if (m->imports[i].status) {
-			log_error("%s",
-			          m->imports[i].error ? m->imports[i].error : m->imports[i].arg);
-			worst = shim_status_worst(worst, m->imports[i].status);
+		if (m->imports[i].fail.status) {
+			log_error("%s", m->imports[i].fail.msg);
+			worst = shim_status_worst(worst, m->imports[i].fail.status);
 			++*count;
 		}
 	return worst;
 }
 
+/* Exec the command with the resolved environment; returns only on failure. */
+static int exec_command(const struct shim_opts *o, const struct mapping *m)
+{
+	char **command = o->command_argc ? o->command : m->command, **env;
+	int e;
+
+	if (!command || !command[0]) {
+		log_error("no command given, and the task definition has none");
+		return SHIM_EX_USAGE;
+	}
+	if (exec_env(&env, m, environ) < 0) {
+		log_error("out of memory");
+		return SHIM_EX_INTERNAL;
+	}
+	fflush(NULL);
+	execvpe(command[0], command, env);
+	e = errno;
+	env_free(env); /* it holds values */
+	log_error("cannot run \"%s\": %s", command[0], strerror(e));
+	return shim_exec_status(e);
+}
+
 static int run(const struct shim_opts *o, struct mapping *m)
 {
-	struct resolve_stats st = {0};
+	struct backend_cfg cfg = {o->region, o->store, o->profile, o->timeout_ms};
+	struct backend_stats st = {0};
 	struct shim_err err = {0};
-	char **command, **env;
 	int rc, failed, n_failed;
 
-	rc = resolve_mapping(m, o, environ, o->store ? store_fetch_plan : aws_fetch_plan, &st,
+	rc = resolve_mapping(m, &cfg, environ, o->store ? store_fetch_plan : aws_fetch_plan, &st,
 	                     &err);
 	if (rc < 0) {
 		log_error("%s", err.msg);
@@ -227,32 +219,7 @@ static int run(const struct shim_opts *o, struct mapping *m)
 		return print_values(m, o->print);
 	if (o->digest)
 		return print_digest(m);
-
-	command = o->command_argc ? o->command : m->command;
-	if (!command || !command[0]) {
-		log_error("no command given, and the task definition has none");
-		return SHIM_EX_USAGE;
-	}
-	if (!(env = build_env(m, environ))) {
-		log_error("out of memory");
-		return SHIM_EX_INTERNAL;
-	}
-	fflush(NULL);
-	execvpe(command[0], command, env);
-	rc = errno;
-	log_error("cannot run \"%s\": %s", command[0], strerror(rc));
-	/* env holds values: wipe what was built here before leaving */
-	for (size_t i = 0; env[i]; i++) {
-		int inherited = 0;
-		for (size_t j = 0; environ[j] && !inherited; j++)
-			inherited = env[i] == environ[j];
-		if (!inherited) {
-			explicit_bzero(env[i], strlen(env[i]));
-			free(env[i]);
-		}
-	}
-	free(env);
-	return rc == ENOENT || rc == ENOTDIR ? SHIM_EX_NOTFOUND : SHIM_EX_NOEXEC;
+	return exec_command(o, m);
 }
 
 int main(int argc, char **argv)

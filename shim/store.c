@@ -1,10 +1,11 @@
 /* The offline backend of DESIGN 5.6: `--store FILE` answers the plan's fetches from a JSON
  * document in exactly the format, and with the look-up rules, of the test AWS emulator
  * (tests/fake_aws/store.py and its README), so one file serves both. */
-#include "resolve.h"
+#include "store.h"
 
 #include "awserr.h"
 #include "buf.h"
+#include "env.h"
 #include "file.h"
 #include "mapping.h"
 #include "wipe.h"
@@ -1081,7 +1082,7 @@ static void store_fail(struct fetch *f, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fetch_fail(f, awserr_exit_status(awserr_classify(400, code)), "%s: %s", code, msg);
+	plan_fetch_fail(f, awserr_exit_status(awserr_classify(400, code)), "%s: %s", code, msg);
 }
 
 /* GetSecretValue's rules: a version id (and, if given too, a stage it carries), else the
@@ -1138,7 +1139,7 @@ static int store_fill_secret(const struct store *s, struct fetch *f)
 		store_fail(f, sec->error, "%s", secret_error_message(sec->error));
 		return 0;
 	}
-	return fetch_set_value(f, v->value, v->len);
+	return plan_fetch_value(f, v->value, v->len);
 }
 
 static int store_fill_param(const struct store *s, struct fetch *f)
@@ -1158,7 +1159,7 @@ static int store_fill_param(const struct store *s, struct fetch *f)
 		           f->selector, p->name);
 		return 0;
 	}
-	return fetch_set_value(f, v->value, v->len);
+	return plan_fetch_value(f, v->value, v->len);
 }
 
 static int param_cmp(const void *a, const void *b)
@@ -1202,55 +1203,37 @@ static int store_fill_path(const struct store *s, struct fetch *f)
 			           found[i]->name);
 			goto out;
 		}
-		rc = fetch_add_item(f, found[i]->name, v->value);
+		rc = plan_fetch_item(f, found[i]->name, v->value);
 	}
-	f->done = 1;
+	plan_fetch_done(f);
 out:
 	free(found);
 	return rc;
 }
 
-/* The region of fetches without one: --region, AWS_REGION, AWS_DEFAULT_REGION, else the
- * store's own. */
-static const char *store_default_region(struct plan *p, const struct store *s,
-                                        const struct shim_opts *o, char **envp)
-{
-	const char *r = o->region;
-
-	if (p->default_region)
-		return p->default_region;
-	if (!r || !*r)
-		r = env_lookup(envp, "AWS_REGION");
-	if (!r || !*r)
-		r = env_lookup(envp, "AWS_DEFAULT_REGION");
-	if (!r || !*r)
-		r = s->region;
-	return p->default_region = strdup(r);
-}
-
-int store_fetch_plan(struct plan *p, const struct shim_opts *o, char **envp,
-                     struct resolve_stats *st, struct shim_err *err)
+int store_fetch_plan(struct plan *p, const struct backend_cfg *cfg, char **envp,
+                     struct backend_stats *st, struct shim_err *err)
 {
 	struct store s = {0};
 	int rc = -1;
 
+	(void)envp;
 	(void)st; /* offline: no calls, no waves */
-	if (!o->store) {
+	if (!cfg->store) {
 		shim_err_set(err, SHIM_EX_INTERNAL, "store: no store file given");
 		goto out;
 	}
-	if (store_load(&s, o->store, err) < 0)
+	if (store_load(&s, cfg->store, err) < 0)
 		goto out;
+	if (plan_needs_region(p) && plan_set_default_region(p, s.region) < 0) {
+		store_oom(&s);
+		goto out;
+	}
 	for (size_t i = 0; i < p->n; i++) {
 		struct fetch *f = &p->f[i];
-		int r;
-		if (!f->region && !(f->region = store_default_region(p, &s, o, envp))) {
-			store_oom(&s);
-			goto out;
-		}
-		r = f->kind == FETCH_SECRET  ? store_fill_secret(&s, f)
-		    : f->kind == FETCH_PARAM ? store_fill_param(&s, f)
-		                             : store_fill_path(&s, f);
+		int r = f->kind == FETCH_SECRET  ? store_fill_secret(&s, f)
+		        : f->kind == FETCH_PARAM ? store_fill_param(&s, f)
+		                                 : store_fill_path(&s, f);
 		if (r < 0) {
 			store_oom(&s);
 			goto out;

@@ -42,13 +42,6 @@ int supervise_exit_status(int wstatus)
 	return SHIM_EX_INTERNAL;
 }
 
-int supervise_exec_status(int err)
-{
-	return err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG || err == ELOOP
-	               ? SHIM_EX_NOTFOUND
-	               : SHIM_EX_NOEXEC;
-}
-
 static const char *sig_name(int sig)
 {
 	static char buf[16];
@@ -81,7 +74,7 @@ static void child_exec(const char *file, char *const argv[], int search_path, co
 		execvp(file, argv);
 	else
 		execv(file, argv);
-	status = supervise_exec_status(errno);
+	status = shim_exec_status(errno);
 	log_error("cannot run \"%s\": %s", file, strerror(errno));
 	_exit(status);
 }

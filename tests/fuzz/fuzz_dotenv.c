@@ -6,6 +6,7 @@
  *     tests/fuzz/fuzz_dotenv.c shim/dotenv.c shim/buf.c shim/err.c -ljansson -o /tmp/fuzz_dotenv
  *   /tmp/fuzz_dotenv -max_total_time=20 */
 #include "dotenv.h"
+#include "env.h"
 
 #include <jansson.h>
 #include <stdint.h>

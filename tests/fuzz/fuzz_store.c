@@ -10,7 +10,7 @@
  *   /tmp/fuzz_store -max_total_time=20
  * (or `make fuzz`, which builds every tests/fuzz target the same way). */
 #include "jsonval.h"
-#include "resolve.h"
+#include "store.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -61,8 +61,8 @@ static void setup(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *env[] = {NULL};
-	struct shim_opts o = {.store = store_path};
-	struct resolve_stats st = {0};
+	struct backend_cfg o = {.store = store_path};
+	struct backend_stats st = {0};
 	struct shim_err err = {0};
 	struct plan p = {0};
 	int rc;

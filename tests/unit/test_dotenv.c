@@ -2,6 +2,7 @@
  * writers, including round trips through dotenv_parse, /bin/sh eval and a JSON parser. */
 #include "unit.h"
 #include "dotenv.h"
+#include "env.h"
 
 #include <jansson.h>
 #include <stdlib.h>

@@ -100,12 +100,12 @@ static void test_environment_references(void)
 
 	CHECK_INT(build(&m, &e, env, NULL, NULL, NULL), 0);
 	CHECK_INT(m.n, 3);
-	CHECK(m.vars[0].source == VAR_ENV && m.vars[0].has_ref && !m.vars[0].status);
+	CHECK(m.vars[0].source == VAR_ENV && m.vars[0].has_ref && !m.vars[0].fail.status);
 	CHECK_STR(m.vars[1].ref.name, "p");
 	/* a mistyped ARN fails its variable, loudly, instead of reaching the app */
 	CHECK_STR(m.vars[2].name, "D");
-	CHECK_INT(m.vars[2].status, SHIM_EX_DATA);
-	CHECK(strstr(m.vars[2].error, "D: environment:") == m.vars[2].error);
+	CHECK_INT(m.vars[2].fail.status, SHIM_EX_DATA);
+	CHECK(strstr(m.vars[2].fail.msg, "D: environment:") == m.vars[2].fail.msg);
 	mapping_free(&m);
 }
 
@@ -175,7 +175,7 @@ static void test_bad_task_definitions(void)
 	        write_file("ref.json", "{\"containerDefinitions\":[{\"name\":\"w\",\"secrets\":"
 	                               "[{\"name\":\"A\",\"valueFrom\":\"a:b\"}]}]}");
 	CHECK_INT(build(&m, &e, (char *[]){NULL}, td, NULL, NULL), 0);
-	CHECK(m.n == 1 && m.vars[0].status == SHIM_EX_DATA);
+	CHECK(m.n == 1 && m.vars[0].fail.status == SHIM_EX_DATA);
 	mapping_free(&m);
 }
 

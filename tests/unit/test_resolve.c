@@ -11,10 +11,10 @@ static size_t backend_fetches;
 #define APP_JSON "{\"A\":\"x\",\"B\":2,\"C\":{\"d\":[1,true]}}"
 
 /* Values by fetch id; "fail:" ids fail as AWS would. */
-static int fake_backend(struct plan *p, const struct shim_opts *o, char **envp,
-                        struct resolve_stats *st, struct shim_err *err)
+static int fake_backend(struct plan *p, const struct backend_cfg *cfg, char **envp,
+                        struct backend_stats *st, struct shim_err *err)
 {
-	(void)o;
+	(void)cfg;
 	(void)envp;
 	(void)err;
 	backend_fetches = p->n;
@@ -24,20 +24,21 @@ static int fake_backend(struct plan *p, const struct shim_opts *o, char **envp,
 		if (!f->region)
 			f->region = "us-east-1";
 		if (strcmp(f->id, "app") == 0)
-			fetch_set_value(f, APP_JSON, strlen(APP_JSON));
+			plan_fetch_value(f, APP_JSON, strlen(APP_JSON));
 		else if (strcmp(f->id, "bin") == 0)
-			fetch_set_value(f, "a\0b", 3);
+			plan_fetch_value(f, "a\0b", 3);
 		else if (strcmp(f->id, "plain") == 0)
-			fetch_set_value(f, "not json", 8);
+			plan_fetch_value(f, "not json", 8);
 		else if (strcmp(f->id, "/cfg/p") == 0)
-			fetch_set_value(f, "pv", 2);
+			plan_fetch_value(f, "pv", 2);
 		else if (f->kind == FETCH_PATH) {
-			fetch_add_item(f, "/cfg/X", "from-path");
-			fetch_add_item(f, "/cfg/sub/A", "path-A");
-			fetch_add_item(f, "/cfg/bad-name", "skipped");
-			f->done = 1;
+			plan_fetch_item(f, "/cfg/X", "from-path");
+			plan_fetch_item(f, "/cfg/sub/A", "path-A");
+			plan_fetch_item(f, "/cfg/bad-name", "skipped");
+			plan_fetch_done(f);
 		} else
-			fetch_fail(f, SHIM_EX_UNRESOLVED, "ResourceNotFoundException: not here");
+			plan_fetch_fail(f, SHIM_EX_UNRESOLVED,
+			                "ResourceNotFoundException: not here");
 	}
 	return 0;
 }
@@ -46,7 +47,7 @@ static int resolve(struct mapping *m, char **env, const char *td_secrets, int im
 {
 	static char td[256];
 	char *argv[] = {"covenant-shim", NULL};
-	struct resolve_stats st = {0};
+	struct backend_stats st = {0};
 	struct shim_opts o;
 	struct shim_err e = {0};
 	FILE *f;
@@ -70,7 +71,7 @@ static int resolve(struct mapping *m, char **env, const char *td_secrets, int im
 		fprintf(stderr, "mapping: %s\n", e.msg);
 		rc = -100;
 	} else {
-		rc = resolve_mapping(m, &o, env, fake_backend, &st, &e);
+		rc = resolve_mapping(m, &(struct backend_cfg){0}, env, fake_backend, &st, &e);
 	}
 	opts_free(&o);
 	unlink(td);
@@ -110,17 +111,17 @@ static void test_failures_are_per_variable(void)
 	        SHIM_EX_DATA); /* the worst: a reference that does not parse */
 	CHECK_STR(mapping_find(&m, "OK")->value, "pv");
 	v = mapping_find(&m, "GONE");
-	CHECK(v->status == SHIM_EX_UNRESOLVED && !v->value);
-	CHECK_STR(v->error,
+	CHECK(v->fail.status == SHIM_EX_UNRESOLVED && !v->value);
+	CHECK_STR(v->fail.msg,
 	          "GONE: secret missing (us-east-1): ResourceNotFoundException: not here");
 	v = mapping_find(&m, "NOKEY");
-	CHECK(v->status == SHIM_EX_UNRESOLVED && strstr(v->error, "NOKEY: ") == v->error &&
-	      strstr(v->error, "Z"));
+	CHECK(v->fail.status == SHIM_EX_UNRESOLVED &&
+	      strstr(v->fail.msg, "NOKEY: ") == v->fail.msg && strstr(v->fail.msg, "Z"));
 	v = mapping_find(&m, "BIN");
-	CHECK(v->status == SHIM_EX_UNRESOLVED && strstr(v->error, "NUL byte"));
+	CHECK(v->fail.status == SHIM_EX_UNRESOLVED && strstr(v->fail.msg, "NUL byte"));
 	v = mapping_find(&m, "NOTJSON");
-	CHECK(v->status == SHIM_EX_UNRESOLVED && !strstr(v->error, "not json"));
-	CHECK_INT(mapping_find(&m, "BADREF")->status, SHIM_EX_DATA);
+	CHECK(v->fail.status == SHIM_EX_UNRESOLVED && !strstr(v->fail.msg, "not json"));
+	CHECK_INT(mapping_find(&m, "BADREF")->fail.status, SHIM_EX_DATA);
 	mapping_free(&m);
 }
 

@@ -2,7 +2,9 @@
  * format (plain, JSON and binary secrets, versions, parameters with history and labels,
  * regions), its look-up rules, AWS's error codes, and malformed stores. */
 #include "jsonval.h"
+#include "endpoint.h"
 #include "resolve.h"
+#include "store.h"
 #include "unit.h"
 
 #include <stdlib.h>
@@ -52,8 +54,14 @@ static size_t add_path(struct tplan *t, const char *path)
 
 static int run(struct tplan *t, const char *doc)
 {
-	t->o.store = put_store(doc);
-	return store_fetch_plan(&t->p, &t->o, t->envp, &(struct resolve_stats){0}, &t->err);
+	struct backend_cfg cfg = {.region = t->o.region, .store = put_store(doc)};
+	const char *region, *source;
+
+	/* resolve_mapping's default-region choice, which comes before any backend */
+	if (t->p.n &&
+	    endpoint_region_select(&region, &source, cfg.region, t->envp, NULL, &t->err) > 0)
+		plan_set_default_region(&t->p, region);
+	return store_fetch_plan(&t->p, &cfg, t->envp, &(struct backend_stats){0}, &t->err);
 }
 
 static void done(struct tplan *t)
@@ -68,15 +76,15 @@ static void done(struct tplan *t)
 /* A fetch that resolved to the text v. */
 #define CHECK_VALUE(t, i, v)                                                                       \
 	do {                                                                                       \
-		CHECK_INT(F(t, i)->status, 0);                                                     \
+		CHECK_INT(F(t, i)->fail.status, 0);                                                \
 		CHECK_INT(F(t, i)->done, 1);                                                       \
 		CHECK_STR(F(t, i)->value, v);                                                      \
 	} while (0)
-#define CHECK_FAIL(t, i, st, msg)                                                                  \
+#define CHECK_FAIL(t, i, st, text)                                                                 \
 	do {                                                                                       \
-		CHECK_INT(F(t, i)->status, st);                                                    \
+		CHECK_INT(F(t, i)->fail.status, st);                                               \
 		CHECK_INT(F(t, i)->done, 1);                                                       \
-		CHECK_STR(F(t, i)->error, msg);                                                    \
+		CHECK_STR(F(t, i)->fail.msg, text);                                                \
 		CHECK(F(t, i)->value == NULL);                                                     \
 	} while (0)
 
@@ -268,9 +276,9 @@ static void test_secret_errors(void)
 	CHECK_FAIL(&t, del, 78,
 	           "InvalidRequestException: You can't perform this operation on the secret "
 	           "because it was marked for deletion.");
-	CHECK_INT(F(&t, other)->status, 69);
-	CHECK_STR(F(&t, other)->error, "ThrottlingException: ThrottlingException");
-	CHECK_INT(F(&t, versioned)->status, 77);
+	CHECK_INT(F(&t, other)->fail.status, 69);
+	CHECK_STR(F(&t, other)->fail.msg, "ThrottlingException: ThrottlingException");
+	CHECK_INT(F(&t, versioned)->fail.status, 77);
 	/* As GetSecretValue: the version is looked up before the secret's error. */
 	CHECK_FAIL(&t, vstage, 78,
 	           "ResourceNotFoundException: Secrets Manager can't find the specified secret "
@@ -430,7 +438,7 @@ static void test_paths(void)
 	for (int k = 0; k < 2; k++) {
 		f = F(&t, k ? slash : a);
 		CHECK_INT(f->done, 1);
-		CHECK_INT(f->status, 0);
+		CHECK_INT(f->fail.status, 0);
 		CHECK_INT(f->n_items, 3);
 		if (f->n_items == 3) {
 			CHECK_STR(f->items[0].name, "/a/b");
@@ -442,10 +450,10 @@ static void test_paths(void)
 		}
 	}
 	CHECK_INT(F(&t, none)->done, 1);
-	CHECK_INT(F(&t, none)->status, 0);
+	CHECK_INT(F(&t, none)->fail.status, 0);
 	CHECK_INT(F(&t, none)->n_items, 0);
-	CHECK_INT(F(&t, bad)->status, 78);
-	CHECK(strncmp(F(&t, bad)->error, "ValidationException: ", 21) == 0);
+	CHECK_INT(F(&t, bad)->fail.status, 78);
+	CHECK(strncmp(F(&t, bad)->fail.msg, "ValidationException: ", 21) == 0);
 	CHECK_INT(F(&t, all)->n_items, 6);
 	done(&t);
 }
@@ -554,12 +562,15 @@ static void test_unreadable(void)
 
 	add(&t, "a");
 	snprintf(path, sizeof(path), "%s/missing.json", dir);
-	t.o.store = path;
-	CHECK_INT(store_fetch_plan(&t.p, &t.o, t.envp, &(struct resolve_stats){0}, &t.err), -1);
+	CHECK_INT(store_fetch_plan(&t.p, &(struct backend_cfg){.store = path}, t.envp,
+	                           &(struct backend_stats){0}, &t.err),
+	          -1);
 	CHECK_INT(t.err.status, 65);
 	CHECK(strstr(t.err.msg, path) != NULL);
-	t.o.store = dir; /* a directory */
-	CHECK_INT(store_fetch_plan(&t.p, &t.o, t.envp, &(struct resolve_stats){0}, &t.err), -1);
+	CHECK_INT(store_fetch_plan(&t.p, &(struct backend_cfg){.store = dir},
+	                           t.envp, /* a directory */
+	                           &(struct backend_stats){0}, &t.err),
+	          -1);
 	CHECK_INT(t.err.status, 65);
 	CHECK_INT(F(&t, 0)->done, 0);
 	done(&t);
@@ -590,7 +601,7 @@ static void test_example_store(void)
 	const char *store = "examples/covenant-connect/store.json";
 	char *argv[] = {"covenant-shim-resolve", NULL};
 	char *env[] = {NULL};
-	struct resolve_stats st = {0};
+	struct backend_stats st = {0};
 	struct shim_opts o;
 	struct shim_err e = {0};
 	struct mapping m;
@@ -609,12 +620,14 @@ static void test_example_store(void)
 		opts_free(&o);
 		return;
 	}
-	CHECK_INT(resolve_mapping(&m, &o, env, store_fetch_plan, &st, &e), 0);
+	CHECK_INT(resolve_mapping(&m, &(struct backend_cfg){.store = store}, env, store_fetch_plan,
+	                          &st, &e),
+	          0);
 	for (size_t i = 0; i < m.n; i++) {
 		refs += m.vars[i].has_ref;
 		CHECK(m.vars[i].value != NULL);
-		if (m.vars[i].error)
-			fprintf(stderr, "%s\n", m.vars[i].error);
+		if (m.vars[i].fail.status)
+			fprintf(stderr, "%s\n", m.vars[i].fail.msg);
 	}
 	CHECK_INT(refs, 22);
 	CHECK_STR(mapping_find(&m, "DATABASE_URL")->value,

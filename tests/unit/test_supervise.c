@@ -15,10 +15,10 @@ static void test_exit_status_mapping(void)
 	CHECK_INT(supervise_exit_status(255 << 8), 255);
 	CHECK_INT(supervise_exit_status(SIGTERM), 143);
 	CHECK_INT(supervise_exit_status(SIGKILL | 0x80), 137); /* core dumped */
-	CHECK_INT(supervise_exec_status(ENOENT), 127);
-	CHECK_INT(supervise_exec_status(ENOTDIR), 127);
-	CHECK_INT(supervise_exec_status(EACCES), 126);
-	CHECK_INT(supervise_exec_status(ENOEXEC), 126);
+	CHECK_INT(shim_exec_status(ENOENT), 127);
+	CHECK_INT(shim_exec_status(ENOTDIR), 127);
+	CHECK_INT(shim_exec_status(EACCES), 126);
+	CHECK_INT(shim_exec_status(ENOEXEC), 126);
 }
 
 /* supervise_run blocks every signal for good, so run it in a child of the test. */

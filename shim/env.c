@@ -1,0 +1,101 @@
+/* Environment look-ups and the exec environment: overlay, deduplicate, flatten, in one pass. */
+#include "env.h"
+
+#include "wipe.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *env_lookup(char **envp, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (; envp && *envp; envp++)
+		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
+			return *envp + len + 1;
+	return NULL;
+}
+
+const char *env_value(char **envp, const char *name)
+{
+	const char *v = env_lookup(envp, name);
+
+	return v && *v ? v : NULL;
+}
+
+static int is_alpha_(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+int env_name_valid(const char *name)
+{
+	if (!name || !is_alpha_(*name))
+		return 0;
+	for (const char *p = name + 1; *p; p++)
+		if (!is_alpha_(*p) && !(*p >= '0' && *p <= '9'))
+			return 0;
+	return 1;
+}
+
+/* The index of the last variable of vars named entry[0..len), or n. */
+static size_t var_index(const struct env_var *vars, size_t n, const char *entry, size_t len)
+{
+	for (size_t j = n; j-- > 0;)
+		if (strncmp(vars[j].name, entry, len) == 0 && vars[j].name[len] == '\0')
+			return j;
+	return n;
+}
+
+static char *format(const struct env_var *v)
+{
+	char *s = NULL;
+
+	return asprintf(&s, "%s=%s", v->name, v->value) < 0 ? NULL : s;
+}
+
+/* Whether the variable at j is the one that wins its name (no later one repeats it). */
+static int var_wins(const struct env_var *vars, size_t n, size_t j)
+{
+	return var_index(vars, n, vars[j].name, strlen(vars[j].name)) == j;
+}
+
+int env_build(char ***out, char **envp, const struct env_var *vars, size_t n)
+{
+	size_t n_env = 0, k = 0;
+	char **env, *placed = calloc(n + 1, 1);
+
+	while (envp && envp[n_env])
+		n_env++;
+	env = calloc(n_env + n + 1, sizeof(*env));
+	if (!env || !placed)
+		goto fail;
+	for (size_t i = 0; i < n_env; i++) {
+		const char *eq = strchr(envp[i], '=');
+		size_t j = eq ? var_index(vars, n, envp[i], (size_t)(eq - envp[i])) : n;
+		if (j < n && placed[j])
+			continue; /* a repeated name: its first place holds the value */
+		if (!(env[k++] = j < n ? format(&vars[j]) : strdup(envp[i])))
+			goto fail;
+		if (j < n)
+			placed[j] = 1;
+	}
+	for (size_t j = 0; j < n; j++)
+		if (!placed[j] && var_wins(vars, n, j) && !(env[k++] = format(&vars[j])))
+			goto fail;
+	free(placed);
+	*out = env;
+	return 0;
+fail:
+	free(placed);
+	env_free(env);
+	return -1;
+}
+
+void env_free(char **env)
+{
+	for (size_t i = 0; env && env[i]; i++)
+		wipe_free_str(env[i]);
+	free(env);
+}
