@@ -22,7 +22,8 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 # The supervisor's sources: libc only, so they must never include a libcurl/jansson header.
-SUP_SRCS  = shim/main.c shim/opts.c shim/supervise.c shim/log.c shim/err.c shim/clock.c shim/wipe.c shim/env.c
+SUP_SRCS  = shim/main.c shim/opts.c shim/supervise.c shim/log.c shim/err.c shim/clock.c shim/wipe.c shim/env.c \
+            shim/valuefrom.c shim/sanitize.c
 MAIN_SRCS = shim/main.c shim/resolve_main.c
 LIB_SRCS  = $(filter-out $(MAIN_SRCS),$(wildcard shim/*.c))
 RES_SRCS  = $(wildcard shim/resolve_main.c) $(filter-out shim/supervise.c,$(LIB_SRCS))

@@ -47,9 +47,6 @@ enum awserr_class awserr_classify(long status, const char *code);
 /* Exit status (enum shim_status) for a call that finally failed with this class; 0 for NONE. */
 int awserr_exit_status(enum awserr_class cls);
 
-/* A short lower-case name for logs ("throttling", "denied", ...). Static storage. */
-const char *awserr_class_name(enum awserr_class cls);
-
 /* Standard mode. attempt counts the attempts made so far (1 after the first failure). */
 #define AWSERR_MAX_ATTEMPTS    3
 #define AWSERR_BACKOFF_BASE_MS 1000L

@@ -52,9 +52,6 @@ int mapping_build(struct mapping *out, const struct shim_opts *o, char **envp,
                   struct shim_err *err);
 void mapping_free(struct mapping *m);
 
-/* Append a variable (name copied); NULL on OOM. */
-struct var *mapping_add(struct mapping *m, const char *name, enum var_source src,
-                        const char *origin);
 struct var *mapping_find(const struct mapping *m, const char *name);
 /* Record the variable's failure; its value, if any, is wiped and dropped. */
 void mapping_var_fail(struct var *v, int status, const char *fmt, ...)

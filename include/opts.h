@@ -42,9 +42,6 @@ int opts_remaps(const struct shim_opts *o, int status);
 
 /* "30", "1.5", "500ms", "2m", "1h" -> milliseconds; -1 when malformed, -2 above a week. */
 long opts_parse_duration(const char *s);
-/* The value looks like a Secrets Manager or SSM ARN: the resolver must run (DESIGN 4.1). */
-int opts_is_reference(const char *value);
-int opts_env_has_reference(char **envp);
 
 const char *opts_usage(void);
 

@@ -91,12 +91,6 @@ int sigv4_sign_json_request(struct sigv4_signed *out, const char *host, const ch
                             const void *body, size_t body_len, const struct sigv4_params *params,
                             struct shim_err *err);
 
-/* POST / with a form body (STS query protocol): as above with content-type
- * "application/x-www-form-urlencoded; charset=utf-8" and no x-amz-target. */
-int sigv4_sign_form_request(struct sigv4_signed *out, const char *host, const void *body,
-                            size_t body_len, const struct sigv4_params *params,
-                            struct shim_err *err);
-
 /* Wipe and free everything in *s and zero it; NULL and an already-freed struct are fine. */
 void sigv4_signed_free(struct sigv4_signed *s);
 

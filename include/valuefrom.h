@@ -1,5 +1,6 @@
 /* The reference grammar of ECS's `valueFrom` (DESIGN 4.2): Secrets Manager and SSM ARNs and,
- * in a task definition, bare names, parsed into what the API calls take. Pure string work. */
+ * in a task definition, bare names, parsed into what the API calls take. Pure string work,
+ * libc only: the supervisor links it too, so both executables recognize references alike. */
 #ifndef SHIM_VALUEFROM_H
 #define SHIM_VALUEFROM_H
 
@@ -57,5 +58,9 @@ void ref_clear(struct ref *r);
  * not checked here, so a mistyped reference fails loudly in ref_parse instead of being passed
  * to the application as a literal; other ARNs (an SSM document, an S3 bucket) are plain values. */
 int ref_is_arn(const char *s);
+
+/* Whether some value of envp ("NAME=value" strings) is such an ARN: the supervisor then runs
+ * the resolver even without a mapping option. */
+int ref_env_has_arn(char **envp);
 
 #endif

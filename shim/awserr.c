@@ -290,27 +290,6 @@ int awserr_exit_status(enum awserr_class cls)
 	return SHIM_EX_INTERNAL;
 }
 
-const char *awserr_class_name(enum awserr_class cls)
-{
-	switch (cls) {
-	case AWSERR_NONE:
-		return "ok";
-	case AWSERR_THROTTLING:
-		return "throttling";
-	case AWSERR_TRANSIENT:
-		return "transient";
-	case AWSERR_DENIED:
-		return "denied";
-	case AWSERR_NOT_FOUND:
-		return "not found";
-	case AWSERR_INVALID:
-		return "invalid";
-	case AWSERR_OTHER:
-		return "error";
-	}
-	return "error";
-}
-
 int awserr_should_retry(enum awserr_class cls, int attempt, int max_attempts)
 {
 	if (cls != AWSERR_THROTTLING && cls != AWSERR_TRANSIENT)

@@ -3,6 +3,7 @@
  * Static, libc only: PID 1 never maps libcurl or OpenSSL and never holds a secret value. */
 #include "opts.h"
 #include "supervise.h"
+#include "valuefrom.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -66,8 +67,7 @@ int main(int argc, char **argv)
 	if (o.refresh_ms)
 		log_warn("--refresh is not implemented yet: values are resolved once");
 
-	needs_resolver =
-	        opts_has_mapping(&o) || o.store || o.profile || opts_env_has_reference(environ);
+	needs_resolver = opts_has_mapping(&o) || o.store || o.profile || ref_env_has_arn(environ);
 	if (needs_resolver) {
 		argv[0] = (char *)find_resolver();
 		status = supervise_run(&o, argv[0], argv, !strchr(argv[0], '/'));

@@ -26,8 +26,8 @@ struct var *mapping_find(const struct mapping *m, const char *name)
 	return NULL;
 }
 
-struct var *mapping_add(struct mapping *m, const char *name, enum var_source src,
-                        const char *origin)
+static struct var *mapping_add(struct mapping *m, const char *name, enum var_source src,
+                               const char *origin)
 {
 	struct var *v;
 

@@ -536,29 +536,6 @@ int opts_remaps(const struct shim_opts *o, int status)
 	return status >= 0 && status <= 255 && (o->remap_exit[status / 8] & (1u << (status % 8)));
 }
 
-int opts_is_reference(const char *v)
-{
-	static const char *const partitions[] = {"arn:aws:", "arn:aws-cn:", "arn:aws-us-gov:"};
-
-	for (size_t i = 0; i < 3; i++) {
-		size_t n = strlen(partitions[i]);
-		if (strncmp(v, partitions[i], n) == 0)
-			return strncmp(v + n, "secretsmanager:", 15) == 0 ||
-			       strncmp(v + n, "ssm:", 4) == 0;
-	}
-	return 0;
-}
-
-int opts_env_has_reference(char **envp)
-{
-	for (; envp && *envp; envp++) {
-		const char *eq = strchr(*envp, '=');
-		if (eq && opts_is_reference(eq + 1))
-			return 1;
-	}
-	return 0;
-}
-
 const char *opts_usage(void)
 {
 	return "Usage: covenant-shim [OPTION]... [--] [COMMAND [ARG]...]\n"

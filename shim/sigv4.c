@@ -17,7 +17,6 @@
 #define SIGV4_ALGORITHM "AWS4-HMAC-SHA256"
 #define SHA256_LEN      32
 #define JSON_TYPE       "application/x-amz-json-1.1"
-#define FORM_TYPE       "application/x-www-form-urlencoded; charset=utf-8"
 
 /* A header on its way into the canonical form: lowercase name, value as given. */
 struct canon_header {
@@ -595,49 +594,34 @@ int sigv4_sign(struct sigv4_signed *out, const struct sigv4_request *req,
 	return sign_request(out, req, params, 0, err);
 }
 
-static int sign_post(struct sigv4_signed *out, const char *host, const char *content_type,
-                     const char *target, const void *body, size_t body_len,
-                     const struct sigv4_params *params, struct shim_err *err)
+int sigv4_sign_json_request(struct sigv4_signed *out, const char *host, const char *target,
+                            const void *body, size_t body_len, const struct sigv4_params *params,
+                            struct shim_err *err)
 {
 	const struct sigv4_header h[] = {
 	        {"Host", host},
-	        {"Content-Type", content_type},
+	        {"Content-Type", JSON_TYPE},
 	        {"X-Amz-Target", target},
 	};
 	const struct sigv4_request req = {
 	        .method = "POST",
 	        .path = "/",
 	        .headers = h,
-	        .nheaders = target ? 3 : 2,
+	        .nheaders = 3,
 	        .payload = body,
 	        .payload_len = body_len,
 	};
 
+	if (!target)
+		return shim_err_set(err, SHIM_EX_INTERNAL, "SigV4: JSON request without a target");
 	if (!is_word(host))
 		return shim_err_set(err, SHIM_EX_DATA,
 		                    "SigV4: the Host value is empty or contains "
 		                    "a space, control character or '/'");
-	if (target && !is_token(target))
+	if (!is_token(target))
 		return shim_err_set(err, SHIM_EX_DATA,
-		                    "SigV4: the X-Amz-Target value is not a "
-		                    "token");
+		                    "SigV4: the X-Amz-Target value is not a token");
 	return sign_request(out, &req, params, req.nheaders, err);
-}
-
-int sigv4_sign_json_request(struct sigv4_signed *out, const char *host, const char *target,
-                            const void *body, size_t body_len, const struct sigv4_params *params,
-                            struct shim_err *err)
-{
-	if (!target)
-		return shim_err_set(err, SHIM_EX_INTERNAL, "SigV4: JSON request without a target");
-	return sign_post(out, host, JSON_TYPE, target, body, body_len, params, err);
-}
-
-int sigv4_sign_form_request(struct sigv4_signed *out, const char *host, const void *body,
-                            size_t body_len, const struct sigv4_params *params,
-                            struct shim_err *err)
-{
-	return sign_post(out, host, FORM_TYPE, NULL, body, body_len, params, err);
 }
 
 void sigv4_signed_free(struct sigv4_signed *s)

@@ -384,3 +384,13 @@ int ref_is_arn(const char *s)
 		return f[5].n >= 10 && memcmp(f[5].p, "parameter/", 10) == 0;
 	return 0;
 }
+
+int ref_env_has_arn(char **envp)
+{
+	for (; envp && *envp; envp++) {
+		const char *eq = strchr(*envp, '=');
+		if (eq && ref_is_arn(eq + 1))
+			return 1;
+	}
+	return 0;
+}

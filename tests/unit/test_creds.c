@@ -261,7 +261,7 @@ static void test_ecs_vectors(void)
 	snprintf(path, sizeof(path), "%s/aws-sdk-config/ecs-tests.json",
 	         dir && *dir ? dir : "../shared/test-vectors");
 	if (access(path, R_OK) != 0) {
-		printf("test_creds: ECS vectors not found at %s, skipped\n", path);
+		SKIP("ECS vectors not found at %s", path);
 		return;
 	}
 	root = json_load_file(path, 0, NULL);

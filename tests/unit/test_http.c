@@ -918,8 +918,7 @@ static void test_tls(void)
 	struct http_req r;
 
 	if (tls_start() < 0) {
-		printf("test_http: skipped test_tls: cannot run `openssl req` and `openssl "
-		       "s_server`\n");
+		SKIP("cannot run `openssl req` and `openssl s_server`");
 		tls_stop();
 		http_client_free(sys);
 		return;

@@ -249,21 +249,6 @@ static void test_durations(void)
 	CHECK_INT(opts_parse_duration("1e3"), -1);
 }
 
-static void test_references_in_environment(void)
-{
-	char *with[] = {"A=1", "DB=arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
-	                NULL};
-	char *gov[] = {"P=arn:aws-us-gov:ssm:us-gov-west-1:123456789012:parameter/x", NULL};
-	char *without[] = {"A=arn:aws:s3:::bucket", "B=arn:aws:ssmx", "C=arn:aws-cn:iam::1:role/r",
-	                   "D", NULL};
-
-	CHECK(opts_env_has_reference(with));
-	CHECK(opts_env_has_reference(gov));
-	CHECK(!opts_env_has_reference(without));
-	CHECK(opts_is_reference("arn:aws-cn:ssm:cn-north-1:123456789012:parameter/x"));
-	CHECK(!opts_is_reference("xarn:aws:ssm:"));
-}
-
 int main(void)
 {
 	RUN(test_defaults_and_command);
@@ -272,6 +257,5 @@ int main(void)
 	RUN(test_environment_and_precedence);
 	RUN(test_bad_input);
 	RUN(test_durations);
-	RUN(test_references_in_environment);
 	return unit_done("test_opts");
 }

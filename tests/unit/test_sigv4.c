@@ -208,7 +208,7 @@ static void test_vectors(void)
 
 	snprintf(dir, sizeof(dir), "%s/sigv4/v4", env && *env ? env : "../shared/test-vectors");
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		printf("test_sigv4: SigV4 vectors not found at %s, skipped\n", dir);
+		SKIP("SigV4 vectors not found at %s", dir);
 		return;
 	}
 	n = scandir(dir, &names, NULL, alphasort);
@@ -232,8 +232,7 @@ static void test_vectors(void)
 /* ---- the production helpers against botocore ---- */
 
 /* Expected Authorization values computed once with Debian's python3-botocore 1.29.27, the
- * clock pinned to 2024-03-09T08:07:06Z (for STS: the URL, Content-Type, body and credentials
- * of test_form_request_botocore, service "sts"):
+ * clock pinned to 2024-03-09T08:07:06Z:
  *
  * /usr/bin/python3 -c 'import datetime as D,unittest.mock as M;from botocore.auth import
  * SigV4Auth as A;from botocore.awsrequest import AWSRequest as R;from botocore.credentials
@@ -253,13 +252,6 @@ static void test_vectors(void)
 	"AWS4-HMAC-SHA256 Credential=ASIAEXAMPLEKEY123456/20240309/eu-west-1/secretsmanager/"      \
 	"aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;"           \
 	"x-amz-target, Signature=04beefe21f7283975c61ad65ff507f29dac5e46c25dcd656d8bdbad30e11807b"
-#define STS_BODY                                                                                   \
-	"Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole"    \
-	"%2Fdemo&RoleSessionName=covenant"
-#define STS_AUTH                                                                                   \
-	"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240309/eu-west-1/sts/aws4_request, "            \
-	"SignedHeaders=content-type;host;x-amz-date, "                                             \
-	"Signature=16d41f9fadfeb54000a0a72dd72f9eafc0f1e8cb1a97a9f38f56c3267252d2b4"
 
 static const struct sigv4_credentials sm_creds = {"ASIAEXAMPLEKEY123456", secret, token};
 
@@ -296,28 +288,6 @@ static void test_json_request_botocore(void)
 	CHECK_STR(s.headers[5], "Authorization: " SM_AUTH);
 	CHECK(s.headers[6] == NULL);
 out:
-	sigv4_signed_free(&s);
-}
-
-static void test_form_request_botocore(void)
-{
-	const struct sigv4_credentials creds = {"AKIDEXAMPLE", secret, NULL};
-	struct sigv4_params params = {&creds, "eu-west-1", "sts", when, 0};
-	struct sigv4_signed s = {0};
-	struct shim_err err = {0};
-
-	CHECK_INT(sigv4_sign_form_request(&s, "sts.eu-west-1.amazonaws.com", STS_BODY,
-	                                  strlen(STS_BODY), &params, &err),
-	          0);
-	CHECK_STR(s.authorization, STS_AUTH);
-	CHECK_INT(s.nheaders, 4);
-	if (s.nheaders == 4) {
-		CHECK_STR(s.headers[0], "Host: sts.eu-west-1.amazonaws.com");
-		CHECK_STR(s.headers[1],
-		          "Content-Type: application/x-www-form-urlencoded; charset=utf-8");
-		CHECK_STR(s.headers[2], "X-Amz-Date: 20240309T080706Z");
-		CHECK_STR(s.headers[3], "Authorization: " STS_AUTH);
-	}
 	sigv4_signed_free(&s);
 }
 
@@ -547,7 +517,6 @@ int main(void)
 {
 	RUN(test_vectors);
 	RUN(test_json_request_botocore);
-	RUN(test_form_request_botocore);
 	RUN(test_token_unsigned);
 	RUN(test_query_canonical);
 	RUN(test_path_canonical);

@@ -368,8 +368,23 @@ static void test_clear_null(void)
 	CHECK(r.id == NULL);
 }
 
+static void test_references_in_environment(void)
+{
+	char *with[] = {"A=1", "DB=arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
+	                NULL};
+	char *gov[] = {"P=arn:aws-us-gov:ssm:us-gov-west-1:123456789012:parameter/x", NULL};
+	char *without[] = {"A=arn:aws:s3:::bucket", "B=arn:aws:ssmx", "C=arn:aws-cn:iam::1:role/r",
+	                   "D", NULL};
+
+	CHECK(ref_env_has_arn(with));
+	CHECK(ref_env_has_arn(gov));
+	CHECK(!ref_env_has_arn(without));
+	CHECK(!ref_env_has_arn(NULL));
+}
+
 int main(void)
 {
+	RUN(test_references_in_environment);
 	RUN(test_secret_arn_plain);
 	RUN(test_secret_arn_tail);
 	RUN(test_secret_field_count);

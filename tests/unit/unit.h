@@ -1,5 +1,7 @@
-/* A minimal unit-test harness: CHECK* record failures with file:line, RUN runs one test
- * function, unit_done() prints "NAME: N passed, N failed" and returns the exit status.
+/* A minimal unit-test harness: CHECK* record failures with file:line, SKIP marks the current
+ * test skipped (a missing input it needs; reported, never counted as passed), RUN runs one
+ * test function, unit_done() prints "NAME: N passed, N failed[, N skipped]" and returns the
+ * exit status.
  * tests/run adds the per-binary lines up into the suite's closing line. */
 #ifndef SHIM_UNIT_H
 #define SHIM_UNIT_H
@@ -7,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int unit_passed, unit_failed, unit_cur_failed;
+static int unit_passed, unit_failed, unit_skipped, unit_cur_failed, unit_cur_skipped;
 static const char *unit_cur;
 
 #define CHECK(cond)                                                                                \
@@ -40,20 +42,35 @@ static const char *unit_cur;
 		}                                                                                  \
 	} while (0)
 
+/* Skip the current test (the caller returns right after): printf-style reason. */
+#define SKIP(...)                                                                                  \
+	do {                                                                                       \
+		unit_cur_skipped = 1;                                                              \
+		printf("%s: skipped: ", unit_cur);                                                 \
+		printf(__VA_ARGS__);                                                               \
+		printf("\n");                                                                      \
+	} while (0)
+
 #define RUN(fn)                                                                                    \
 	do {                                                                                       \
 		unit_cur = #fn;                                                                    \
-		unit_cur_failed = 0;                                                               \
+		unit_cur_failed = unit_cur_skipped = 0;                                            \
 		fn();                                                                              \
 		if (unit_cur_failed)                                                               \
 			unit_failed++;                                                             \
+		else if (unit_cur_skipped)                                                         \
+			unit_skipped++;                                                            \
 		else                                                                               \
 			unit_passed++;                                                             \
 	} while (0)
 
 static inline int unit_done(const char *suite)
 {
-	printf("%s: %d passed, %d failed\n", suite, unit_passed, unit_failed);
+	if (unit_skipped)
+		printf("%s: %d passed, %d failed, %d skipped\n", suite, unit_passed, unit_failed,
+		       unit_skipped);
+	else
+		printf("%s: %d passed, %d failed\n", suite, unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }
 
