@@ -23,7 +23,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 # The supervisor's sources: libc only, so they must never include a libcurl/jansson header.
 SUP_SRCS  = shim/main.c shim/opts.c shim/supervise.c shim/log.c shim/err.c shim/clock.c shim/wipe.c shim/env.c \
-            shim/valuefrom.c shim/sanitize.c
+            shim/valuefrom.c shim/sanitize.c shim/region.c
 MAIN_SRCS = shim/main.c shim/resolve_main.c
 LIB_SRCS  = $(filter-out $(MAIN_SRCS),$(wildcard shim/*.c))
 RES_SRCS  = $(wildcard shim/resolve_main.c) $(filter-out shim/supervise.c,$(LIB_SRCS))

@@ -4,6 +4,7 @@
 #include "endpoint.h"
 
 #include "env.h"
+#include "region.h"
 #include "sanitize.h"
 
 #include <arpa/inet.h>
@@ -30,33 +31,6 @@ static const struct {
         [SVC_SSM] = {"AWS_ENDPOINT_URL_SSM", "ssm", "ssm", "AmazonSSM"},
         [SVC_STS] = {"AWS_ENDPOINT_URL_STS", "sts", "sts", NULL},
 };
-
-/* Region prefixes of the partitions other than aws; longest prefixes first. */
-static const struct {
-	const char *region_prefix, *partition;
-} region_partitions[] = {
-        {"us-gov-", "aws-us-gov"}, {"us-isob-", "aws-iso-b"}, {"us-isof-", "aws-iso-f"},
-        {"us-iso-", "aws-iso"},    {"eu-isoe-", "aws-iso-e"}, {"cn-", "aws-cn"},
-};
-
-static const struct {
-	const char *partition, *domain;
-} partition_domains[] = {
-        {"aws", "amazonaws.com"},        {"aws-cn", "amazonaws.com.cn"},
-        {"aws-us-gov", "amazonaws.com"}, {"aws-iso", "c2s.ic.gov"},
-        {"aws-iso-b", "sc2s.sgov.gov"},  {"aws-iso-e", "cloud.adc-e.uk"},
-        {"aws-iso-f", "csp.hci.ic.gov"},
-};
-
-static int region_valid(const char *r, size_t len)
-{
-	if (len == 0 || len > REGION_MAX)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (!((r[i] >= 'a' && r[i] <= 'z') || (r[i] >= '0' && r[i] <= '9') || r[i] == '-'))
-			return 0;
-	return 1;
-}
 
 /* A DNS name (at most 253 bytes) or an IPv4 literal; '_' allowed as curl allows it. */
 static int hostname_valid(const char *h, size_t len)
@@ -194,25 +168,6 @@ static const char *configured_url(enum aws_service svc, char **envp, const char 
 	return profile_url && *profile_url ? profile_url : NULL;
 }
 
-static const char *partition_domain(const char *region, const char *partition)
-{
-	size_t i;
-
-	if (!partition) {
-		partition = "aws";
-		for (i = 0; i < sizeof(region_partitions) / sizeof(region_partitions[0]); i++)
-			if (strncmp(region, region_partitions[i].region_prefix,
-			            strlen(region_partitions[i].region_prefix)) == 0) {
-				partition = region_partitions[i].partition;
-				break;
-			}
-	}
-	for (i = 0; i < sizeof(partition_domains) / sizeof(partition_domains[0]); i++)
-		if (strcmp(partition, partition_domains[i].partition) == 0)
-			return partition_domains[i].domain;
-	return NULL;
-}
-
 int endpoint_url(char **out, enum aws_service svc, const char *region, const char *partition,
                  char **envp, const char *profile_url, struct shim_err *err)
 {
@@ -241,7 +196,7 @@ int endpoint_url(char **out, enum aws_service svc, const char *region, const cha
 		*out = u;
 		return 0;
 	}
-	if (!(domain = partition_domain(region, partition)))
+	if (!(domain = region_partition_domain(partition ? partition : region_partition(region))))
 		return shim_err_set(err, SHIM_EX_DATA, "unknown AWS partition for region %s",
 		                    region);
 	if (asprintf(&u, "https://%s.%s.%s", services[svc].prefix, region, domain) < 0)
@@ -275,11 +230,9 @@ int endpoint_region_check(const char *region, const char *source, struct shim_er
 	region = region ? region : "";
 	/* A region is no secret, but it may hold anything: show it printable and short. */
 	sanitize_quote(shown, sizeof(shown), region, strlen(region), REGION_MAX);
-	return shim_err_set(
-	        err, SHIM_EX_USAGE,
-	        "%s: invalid region \"%s\" (expected 1 to %d lower-case letters, digits "
-	        "and '-')",
-	        source ? source : "region", shown, REGION_MAX);
+	return shim_err_set(err, SHIM_EX_USAGE,
+	                    "%s: invalid region \"%s\" (expected a region such as us-east-1)",
+	                    source ? source : "region", shown);
 }
 
 int endpoint_region_select(const char **out, const char **source, const char *cli_region,

@@ -3,7 +3,6 @@
 
 #include "wipe.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,11 +47,18 @@ static size_t var_index(const struct env_var *vars, size_t n, const char *entry,
 	return n;
 }
 
+/* "NAME=VALUE" in one exact allocation: asprintf's scratch buffers would be freed unwiped. */
 static char *format(const struct env_var *v)
 {
-	char *s = NULL;
+	size_t n = strlen(v->name), len = strlen(v->value);
+	char *s = malloc(n + len + 2);
 
-	return asprintf(&s, "%s=%s", v->name, v->value) < 0 ? NULL : s;
+	if (!s)
+		return NULL;
+	memcpy(s, v->name, n);
+	s[n] = '=';
+	memcpy(s + n + 1, v->value, len + 1);
+	return s;
 }
 
 /* Whether the variable at j is the one that wins its name (no later one repeats it). */

@@ -3,6 +3,8 @@
 #include "sanitize.h"
 #include "valuefrom.h"
 
+#include "region.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +19,6 @@ struct span {
 	const char *p;
 	size_t n;
 };
-
-static const char *const partitions[] = {"aws", "aws-cn", "aws-us-gov"};
 
 /* `reference "REF": ` + printf-style detail; returns -1. */
 static int __attribute__((format(printf, 3, 4)))
@@ -80,46 +80,16 @@ static size_t split_colons(struct span *f, size_t max, const char *s, size_t n)
 	return count;
 }
 
-/* A region: two letters, one or more -word parts, then -digits (us-east-1, us-gov-west-1,
- * cn-northwest-1, ap-southeast-5). */
-static int region_valid(struct span r)
-{
-	size_t i = 2, words = 0;
-
-	if (r.n < 6 || !is_lower(r.p[0]) || !is_lower(r.p[1]))
-		return 0;
-	while (i + 1 < r.n && r.p[i] == '-' && is_lower(r.p[i + 1])) {
-		for (i++; i < r.n && is_lower(r.p[i]); i++)
-			;
-		words++;
-	}
-	if (!words || i + 1 >= r.n || r.p[i] != '-')
-		return 0;
-	for (i++; i < r.n; i++)
-		if (!is_digit(r.p[i]))
-			return 0;
-	return 1;
-}
-
+/* r points into the NUL-terminated reference, so the prefix compare stays inside it. */
 static int region_in_partition(struct span r, struct span part)
 {
-	int cn = r.n > 3 && memcmp(r.p, "cn-", 3) == 0;
-	int gov = r.n > 7 && memcmp(r.p, "us-gov-", 7) == 0;
-
-	if (span_is(part, "aws-cn"))
-		return cn;
-	if (span_is(part, "aws-us-gov"))
-		return gov;
-	return !cn && !gov;
+	return span_is(part, region_partition(r.p));
 }
 
 static int check_partition(struct span f, const char *s, struct shim_err *err)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(partitions) / sizeof(partitions[0]); i++)
-		if (span_is(f, partitions[i]))
-			return 0;
+	if (region_partition_in_arns(f.p, f.n))
+		return 0;
 	return ref_fail_field(err, s, "partition", f, "is not aws, aws-cn or aws-us-gov");
 }
 
@@ -132,7 +102,7 @@ static int check_arn_head(const struct span *f, const char *s, struct shim_err *
 		return -1;
 	if (!f[3].n)
 		return ref_fail(err, s, "the ARN has no region");
-	if (!region_valid(f[3]))
+	if (!region_valid(f[3].p, f[3].n))
 		return ref_fail_field(err, s, "region", f[3], "does not look like a region");
 	if (!region_in_partition(f[3], f[1]))
 		return ref_fail_field(err, s, "region", f[3], "is not in that partition");
@@ -365,8 +335,7 @@ void ref_clear(struct ref *r)
 int ref_is_arn(const char *s)
 {
 	struct span f[6];
-	size_t len, i;
-	int known = 0;
+	size_t len;
 
 	if (!s || strncmp(s, "arn:", 4) != 0)
 		return 0;
@@ -374,9 +343,7 @@ int ref_is_arn(const char *s)
 	if (split_colons(f, 6, s, len) < 6)
 		return 0;
 	f[5].n = len - (size_t)(f[5].p - s);
-	for (i = 0; i < sizeof(partitions) / sizeof(partitions[0]); i++)
-		known |= span_is(f[1], partitions[i]);
-	if (!known)
+	if (!region_partition_in_arns(f[1].p, f[1].n))
 		return 0;
 	if (span_is(f[2], "secretsmanager"))
 		return f[5].n >= 7 && memcmp(f[5].p, "secret:", 7) == 0;

@@ -50,11 +50,13 @@ static void test_public_endpoints(void)
 	CHECK_URL(SVC_SSM, "cn-north-1", "aws", NULL, NULL, "https://ssm.cn-north-1.amazonaws.com");
 }
 
+#define AS "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
 static void test_bad_region_or_partition(void)
 {
-	static const char *const bad[] = {"",          "US-EAST-1",     "us-east-1/evil",
-	                                  "us east 1", "us-east-1.x.y", "a\r\nb",
-	                                  "us_east_1"};
+	static const char *const bad[] = {
+	        "",       "US-EAST-1", "us-east-1/evil", "us east 1", "us-east-1.x.y",
+	        "a\r\nb", "us_east_1", "us-east-1a",     "../x",      "US EAST"};
 	char long_ok[65], long_bad[66];
 	struct shim_err e;
 	char *u;
@@ -68,10 +70,11 @@ static void test_bad_region_or_partition(void)
 	u = url_of(SVC_SSM, NULL, NULL, NULL, NULL, &e);
 	CHECK(u == NULL);
 	CHECK_INT(e.status, SHIM_EX_USAGE);
-	memset(long_ok, 'a', 64);
-	long_ok[64] = '\0';
-	memset(long_bad, 'a', 65);
-	long_bad[65] = '\0';
+	/* us-aaa...a-1: the longest region accepted is 64 bytes */
+	snprintf(long_ok, sizeof(long_ok), "us-%.59s-1", AS);
+	snprintf(long_bad, sizeof(long_bad), "us-%.60s-1", AS);
+	CHECK_INT(strlen(long_ok), 64);
+	CHECK_INT(strlen(long_bad), 65);
 	u = url_of(SVC_SSM, long_ok, NULL, NULL, NULL, &e);
 	CHECK(u != NULL);
 	free(u);
