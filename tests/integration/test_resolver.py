@@ -486,3 +486,52 @@ def test_command_not_found_after_resolution(aws, tmp_path):
     assert r.returncode == 127, r.stderr
     assert "/nonexistent/app" in r.stderr
     assert_no_values(r.stderr)
+
+
+def exec_targets(tmp_path):
+    """A symlink loop, a file without the x bit, a missing command and a directory."""
+    loop = tmp_path / "loop"
+    os.symlink(str(loop), str(loop))
+    plain = tmp_path / "plain"
+    plain.write_text("#!/bin/sh\necho ran\n")
+    plain.chmod(0o644)
+    return {"symlink loop": str(loop), "no x bit": str(plain),
+            "missing": str(tmp_path / "missing"), "directory": str(tmp_path)}
+
+
+def test_exec_failures_give_the_same_status_with_and_without_resolution(tmp_path):
+    store = tmp_path / "store.json"
+    store.write_text(json.dumps(STORE))
+    env = clean_env(AWS_REGION="us-east-1")
+    expected = {"symlink loop": 127, "no x bit": 126, "missing": 127, "directory": 126}
+    for what, cmd in exec_targets(tmp_path).items():
+        direct = run(["--", cmd], env)
+        resolved = run(["--store", str(store), "-t", WORKER_TD, "--", cmd], env)
+        assert direct.returncode == resolved.returncode == expected[what], \
+            (what, direct.returncode, resolved.returncode, resolved.stderr)
+        for r in (direct, resolved):
+            assert cmd in r.stderr, (what, r.stderr)
+
+
+@pytest.mark.parametrize("region", ["us-east-1.evil.com", "../x", "US EAST", "us-east-1a"])
+@pytest.mark.parametrize("via", ["--region", "AWS_REGION"])
+@pytest.mark.parametrize("backend", ["store", "aws"])
+def test_a_bad_region_is_a_usage_error_for_every_backend(aws, tmp_path, region, via, backend):
+    env = env_for(aws) if backend == "aws" else clean_env()
+    args = ["-t", WORKER_TD, "--check"]
+    if backend == "store":
+        store = tmp_path / "store.json"
+        store.write_text(json.dumps(STORE))
+        args += ["--store", str(store)]
+    if via == "--region":
+        args += ["--region", region]
+    else:
+        env["AWS_REGION"] = region
+    r = run(args, env)
+    assert r.returncode == 64, (r.returncode, r.stderr)
+    errors = [line for line in r.stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 1, r.stderr
+    assert via in errors[0] and "invalid region" in errors[0], errors[0]
+    assert r.stdout == "", "a usage error prints no report"
+    if backend == "aws":
+        assert aws.requests() == [], "nothing is fetched with a bad region"
