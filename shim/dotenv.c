@@ -317,6 +317,19 @@ static int dotenv_bare_ok(const char *v)
 	return 1;
 }
 
+/* The backslash escapes both quoted writers use (\\ \" \n \r \t), plus those of `more` among
+ * \$ (dotenv) and \b \f (JSON); NULL for any other byte. */
+static const char *short_escape(unsigned char c, const char *more)
+{
+	static const char *const esc[128] = {['\\'] = "\\\\", ['"'] = "\\\"", ['\n'] = "\\n",
+	                                     ['\r'] = "\\r",   ['\t'] = "\\t", ['$'] = "\\$",
+	                                     ['\b'] = "\\b",   ['\f'] = "\\f"};
+
+	if (c == 0 || c >= 128 || !esc[c])
+		return NULL;
+	return strchr("\\\"\n\r\t", c) || strchr(more, c) ? esc[c] : NULL;
+}
+
 static void put_dotenv_value(struct buf *out, const char *v)
 {
 	const char *p;
@@ -327,28 +340,11 @@ static void put_dotenv_value(struct buf *out, const char *v)
 	}
 	buf_putc(out, '"');
 	for (p = v; *p; p++) {
-		switch (*p) {
-		case '\\':
-			buf_puts(out, "\\\\");
-			break;
-		case '"':
-			buf_puts(out, "\\\"");
-			break;
-		case '$':
-			buf_puts(out, "\\$");
-			break;
-		case '\n':
-			buf_puts(out, "\\n");
-			break;
-		case '\r':
-			buf_puts(out, "\\r");
-			break;
-		case '\t':
-			buf_puts(out, "\\t");
-			break;
-		default:
+		const char *e = short_escape((unsigned char)*p, "$");
+		if (e)
+			buf_puts(out, e);
+		else
 			buf_putc(out, *p);
-		}
 	}
 	buf_putc(out, '"');
 }
@@ -403,6 +399,7 @@ static size_t utf8_seq_len(const unsigned char *s)
 static void put_json_string(struct buf *out, const char *v)
 {
 	const unsigned char *p = (const unsigned char *)v;
+	const char *e;
 
 	buf_putc(out, '"');
 	while (*p) {
@@ -418,31 +415,10 @@ static void put_json_string(struct buf *out, const char *v)
 			p += n;
 			continue;
 		}
-		switch (*p) {
-		case '"':
-			buf_puts(out, "\\\"");
-			break;
-		case '\\':
-			buf_puts(out, "\\\\");
-			break;
-		case '\n':
-			buf_puts(out, "\\n");
-			break;
-		case '\r':
-			buf_puts(out, "\\r");
-			break;
-		case '\t':
-			buf_puts(out, "\\t");
-			break;
-		case '\b':
-			buf_puts(out, "\\b");
-			break;
-		case '\f':
-			buf_puts(out, "\\f");
-			break;
-		default:
+		if ((e = short_escape(*p, "\b\f")))
+			buf_puts(out, e);
+		else
 			buf_printf(out, "\\u%04x", *p);
-		}
 		p++;
 	}
 	buf_putc(out, '"');
