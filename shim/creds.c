@@ -10,12 +10,10 @@
 #include "sanitize.h"
 #include "wipe.h"
 
-#include <arpa/inet.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define TOKEN_MAX      4096 /* the caller's header buffer holds "Authorization: " and this */
 #define ECS_HOST       "http://169.254.170.2"
@@ -101,37 +99,6 @@ void creds_http_clear(struct creds_http *r)
 	r->authorization = NULL;
 }
 
-/* Plain http is allowed only to these hosts (the host part of a Host header value). */
-static int container_host_allowed(const char *host)
-{
-	static const unsigned char v6_loop[16] = {[15] = 1};
-	static const unsigned char v6_eks[16] = {0xfd, 0x00, 0x0e, 0xc2, [15] = 0x23};
-	unsigned char a[16];
-	char h[INET6_ADDRSTRLEN + 8];
-	size_t len;
-
-	if (host[0] == '[') {
-		len = strcspn(host + 1, "]");
-		if (len >= sizeof(h))
-			return 0;
-		memcpy(h, host + 1, len);
-		h[len] = '\0';
-		return inet_pton(AF_INET6, h, a) == 1 &&
-		       (memcmp(a, v6_loop, 16) == 0 || memcmp(a, v6_eks, 16) == 0);
-	}
-	len = strcspn(host, ":");
-	if (len >= sizeof(h))
-		return 0;
-	memcpy(h, host, len);
-	h[len] = '\0';
-	if (strcasecmp(h, "localhost") == 0)
-		return 1;
-	if (inet_pton(AF_INET, h, a) != 1)
-		return 0;
-	return a[0] == 127 ||
-	       (a[0] == 169 && a[1] == 254 && a[2] == 170 && (a[3] == 2 || a[3] == 23));
-}
-
 static int container_url(char **out, char **envp, struct shim_err *err)
 {
 	const char *rel = env_value(envp, ENV_RELATIVE), *full = env_value(envp, ENV_FULL);
@@ -152,7 +119,8 @@ static int container_url(char **out, char **envp, struct shim_err *err)
 		snprintf(why, sizeof(why), "%s", err ? err->msg : "");
 		return shim_err_set(err, SHIM_EX_DATA, "%s: %s", ENV_FULL, why);
 	}
-	if (!https && !container_host_allowed(host)) {
+	if (!https &&
+	    !(endpoint_host_class(host) & (ENDPOINT_HOST_LOOPBACK | ENDPOINT_HOST_CONTAINER))) {
 		shim_err_set(err, SHIM_EX_DATA,
 		             "%s: plain http to %s is not allowed: use https, a loopback address, "
 		             "169.254.170.2, 169.254.170.23 or [fd00:ec2::23]",
