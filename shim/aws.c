@@ -8,7 +8,6 @@
 #include "array.h"
 #include "buf.h"
 #include "clock.h"
-#include "clock.h"
 #include "creds.h"
 #include "endpoint.h"
 #include "env.h"
@@ -76,80 +75,42 @@ static void call_free(struct call *c)
 
 /* ---- credentials and region -------------------------------------------------------------- */
 
-/* A GET to a local endpoint (container credentials, task metadata), its body left in *req. */
-static int local_get(struct aws *a, struct http_req *req, const char *url, const char *auth)
+/* A GET to a local endpoint (container credentials, task metadata): creds_fetch_fn. */
+static int local_get(void *ud, struct creds_response *out, const char *method, const char *url,
+                     const char *const *headers, struct shim_err *err)
 {
-	struct buf auth_hdr = BUF_INIT;
-	const char *headers[3] = {"Accept: application/json", NULL, NULL};
-	int rc;
+	struct aws *a = ud;
+	struct http_req req = {.method = method, .url = url, .headers = headers};
+	int rc = http_run(a->http, (struct http_req *[]){&req}, 1, a->deadline, err);
 
-	if (auth) {
-		buf_printf(&auth_hdr, "Authorization: %s", auth);
-		if (buf_oom(&auth_hdr))
-			return oom(a);
-		headers[1] = auth_hdr.ptr;
+	if (rc == 0) {
+		out->status = req.status;
+		out->attempts = req.attempts;
+		snprintf(out->errmsg, sizeof(out->errmsg), "%s", req.errmsg);
+		out->body = req.resp;
+		req.resp = (struct buf)BUF_INIT;
 	}
-	*req = (struct http_req){.method = "GET", .url = url, .headers = headers};
-	rc = http_run(a->http, (struct http_req *[]){req}, 1, a->deadline, a->err);
-	buf_free(&auth_hdr);
-	return rc;
-}
-
-static int container_credentials(struct aws *a)
-{
-	struct creds_http ch = {0};
-	struct http_req req = {0};
-	int rc = creds_container_request(&ch, a->envp, a->err);
-
-	if (rc <= 0)
-		return rc;
-	rc = -1;
-	if (local_get(a, &req, ch.url, ch.authorization) < 0)
-		goto out;
-	if (req.status == 0) {
-		shim_err_set(a->err, SHIM_EX_UNAVAILABLE,
-		             "ECS container credentials endpoint: %s (%d attempts)", req.errmsg,
-		             req.attempts);
-	} else if (req.status != 200) {
-		shim_err_set(a->err, req.status >= 500 ? SHIM_EX_UNAVAILABLE : SHIM_EX_NOPERM,
-		             "ECS container credentials endpoint answered HTTP %ld", req.status);
-	} else if (creds_parse_container(&a->creds, buf_cstr(&req.resp), req.resp.len, a->err) ==
-	           0) {
-		rc = 1;
-		if (a->creds.expiration && a->creds.expiration <= (long long)time(NULL)) {
-			creds_clear(&a->creds);
-			rc = shim_err_set(a->err, SHIM_EX_NOPERM,
-			                  "ECS container credentials: they have already expired");
-		}
-	}
-out:
 	http_req_reset(&req);
-	creds_http_clear(&ch);
 	return rc;
 }
 
-/* The provider chain of DESIGN.md 5.2 as far as it goes: environment keys, then ECS container
- * credentials. Profiles, web identity and IMDS slot in between and after. */
+/* The provider chain of DESIGN.md 5.2 (creds.c), its requests sent through http.c. */
 static int get_credentials(struct aws *a)
 {
-	int rc = creds_from_env(&a->creds, a->envp, a->err);
+	struct creds_ctx ctx = {a->envp, (long long)time(NULL), local_get, a};
 
-	if (rc == 0)
-		rc = container_credentials(a);
-	if (rc == 0)
-		return shim_err_set(a->err, SHIM_EX_NOPERM,
-		                    "no AWS credentials found: set AWS_ACCESS_KEY_ID and "
-		                    "AWS_SECRET_ACCESS_KEY, or run with an ECS task role");
-	if (rc > 0)
-		log_debug("credentials from %s", a->creds.source);
-	return rc < 0 ? -1 : 0;
+	if (creds_chain_load(&a->creds, NULL, &ctx, a->err) < 0)
+		return -1;
+	log_debug("credentials from %s", a->creds.source);
+	return 0;
 }
 
 /* The region of ECS task metadata v4 (DESIGN.md 5.3), or NULL when there is none. */
 static char *metadata_region(struct aws *a)
 {
 	const char *uri = env_value(a->envp, "ECS_CONTAINER_METADATA_URI_V4");
-	struct http_req req = {0};
+	static const char *const headers[] = {"Accept: application/json", NULL};
+	struct creds_response resp = {0};
 	struct shim_err e = {0};
 	struct buf url = BUF_INIT;
 	char *region = NULL;
@@ -157,16 +118,16 @@ static char *metadata_region(struct aws *a)
 	if (!uri)
 		return NULL;
 	buf_printf(&url, "%s/task", uri);
-	if (!buf_oom(&url) && local_get(a, &req, url.ptr, NULL) == 0) {
-		if (req.status == 0)
-			log_warn("ECS task metadata: %s", req.errmsg);
-		else if (req.status != 200)
-			log_warn("ECS task metadata answered HTTP %ld", req.status);
-		else if (endpoint_region_from_task_metadata(&region, buf_cstr(&req.resp),
-		                                            req.resp.len, &e) < 0)
+	if (!buf_oom(&url) && local_get(a, &resp, "GET", url.ptr, headers, a->err) == 0) {
+		if (resp.status == 0)
+			log_warn("ECS task metadata: %s", resp.errmsg);
+		else if (resp.status != 200)
+			log_warn("ECS task metadata answered HTTP %ld", resp.status);
+		else if (endpoint_region_from_task_metadata(&region, buf_cstr(&resp.body),
+		                                            resp.body.len, &e) < 0)
 			log_warn("ECS task metadata: %s", e.msg);
 	}
-	http_req_reset(&req);
+	buf_free(&resp.body);
 	buf_free(&url);
 	return region;
 }
