@@ -35,9 +35,10 @@ struct creds_http {
 
 /* ECS/EKS container credentials, configured from envp:
  * AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (must start with '/') -> http://169.254.170.2<uri>;
- * else AWS_CONTAINER_CREDENTIALS_FULL_URI, allowed when https, or http to a loopback host
- * (127.0.0.0/8, [::1], "localhost") or to 169.254.170.2, 169.254.170.23, [fd00:ec2::23]
- * (literals only: nothing is resolved). The Authorization value is the content of the file
+ * else AWS_CONTAINER_CREDENTIALS_FULL_URI, allowed when https, or http to a host that
+ * endpoint_host_class finds loopback (127.0.0.0/8, [::1], "localhost") or container
+ * (169.254.170.2, 169.254.170.23, [fd00:ec2::23]), as the SDKs allow (literals only: nothing
+ * is resolved). The Authorization value is the content of the file
  * named by AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (preferred; at most 4096 bytes) else
  * AWS_CONTAINER_AUTHORIZATION_TOKEN, for either URI; a token with CR, LF or another control
  * byte is refused (so is a trailing newline, as botocore does). Empty variables are unset.

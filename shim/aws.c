@@ -70,7 +70,8 @@ static void call_free(struct call *c)
 
 /* ---- credentials and region -------------------------------------------------------------- */
 
-/* A GET to a local endpoint (container credentials, task metadata): creds_fetch_fn. */
+/* A request to a local endpoint (container credentials, task metadata), the creds_fetch_fn
+ * the provider chain is given: one request, its final outcome handed to the caller. */
 static int local_get(void *ud, struct creds_response *out, const char *method, const char *url,
                      const char *const *headers, struct shim_err *err)
 {
