@@ -18,15 +18,28 @@ CPPFLAGS += -Iinclude -D_GNU_SOURCE -MMD -MP
 CFLAGS   += $(OPT) $(WARN) $(WERROR) $(HARDEN) $(SAN)
 LDHARDEN  = -Wl,-z,relro,-z,now
 SUP_LINK ?= -static-pie
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+# The resolver's libraries, for every goal but those that compile nothing. A missing -dev
+# package stops the build here, after pkg-config's own message naming it.
+NO_PKG_GOALS = clean format
+ifneq ($(filter-out $(NO_PKG_GOALS),$(or $(MAKECMDGOALS),all)),)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+ifneq ($(.SHELLSTATUS),0)
+$(error pkg-config found no $(PKGS) (see its message above): install pkg-config, \
+libcurl4-openssl-dev, libssl-dev and libjansson-dev, e.g. with scripts/install-deps)
+endif
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+ifneq ($(.SHELLSTATUS),0)
+$(error pkg-config --libs $(PKGS) failed (see its message above))
+endif
+endif
 
 # The supervisor's sources: libc only, so they must never include a libcurl/jansson header.
 SUP_SRCS  = shim/main.c shim/opts.c shim/supervise.c shim/log.c shim/err.c shim/clock.c shim/wipe.c shim/env.c \
             shim/valuefrom.c shim/sanitize.c shim/region.c
 MAIN_SRCS = shim/main.c shim/resolve_main.c
 LIB_SRCS  = $(filter-out $(MAIN_SRCS),$(wildcard shim/*.c))
-RES_SRCS  = $(wildcard shim/resolve_main.c) $(filter-out shim/supervise.c,$(LIB_SRCS))
+RES_SRCS  = shim/resolve_main.c $(filter-out shim/supervise.c,$(LIB_SRCS))
 
 obj = $(patsubst shim/%.c,$(BUILD)/obj/%.o,$(1))
 SUP_OBJS  = $(call obj,$(SUP_SRCS))
@@ -36,10 +49,7 @@ RES_OBJS  = $(call obj,$(RES_SRCS))
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 HELPERS    = $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(wildcard tests/helpers/*.c))
 
-BINS = $(BUILD)/covenant-shim
-ifneq ($(wildcard shim/resolve_main.c),)
-BINS += $(BUILD)/covenant-shim-resolve
-endif
+BINS = $(BUILD)/covenant-shim $(BUILD)/covenant-shim-resolve
 
 .PHONY: all check unit integration install asan valgrind fuzz demo bench clean format
 all: $(BINS)

@@ -1,11 +1,13 @@
-/* AWS credentials (DESIGN.md 5.2): environment keys, and the ECS/EKS container provider's
- * request (URL, Authorization) and response. No network I/O here: the caller sends the request
- * and passes the body back; the only I/O is reading AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE. */
+/* AWS credentials (DESIGN.md 5.2): the provider chain, environment keys, and the ECS/EKS
+ * container provider's request (URL, Authorization) and response. No network I/O here: a
+ * provider that needs an endpoint asks the context's fetch callback (the backend's HTTP client)
+ * and parses what it hands back; the only I/O is reading AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE. */
 #ifndef SHIM_CREDS_H
 #define SHIM_CREDS_H
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "err.h"
 
 struct aws_creds {
@@ -33,9 +35,10 @@ struct creds_http {
 
 /* ECS/EKS container credentials, configured from envp:
  * AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (must start with '/') -> http://169.254.170.2<uri>;
- * else AWS_CONTAINER_CREDENTIALS_FULL_URI, allowed when https, or http to a loopback host
- * (127.0.0.0/8, [::1], "localhost") or to 169.254.170.2, 169.254.170.23, [fd00:ec2::23]
- * (literals only: nothing is resolved). The Authorization value is the content of the file
+ * else AWS_CONTAINER_CREDENTIALS_FULL_URI, allowed when https, or http to a host that
+ * endpoint_host_class finds loopback (127.0.0.0/8, [::1], "localhost") or container
+ * (169.254.170.2, 169.254.170.23, [fd00:ec2::23]), as the SDKs allow (literals only: nothing
+ * is resolved). The Authorization value is the content of the file
  * named by AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (preferred; at most 4096 bytes) else
  * AWS_CONTAINER_AUTHORIZATION_TOKEN, for either URI; a token with CR, LF or another control
  * byte is refused (so is a trailing newline, as botocore does). Empty variables are unset.
@@ -62,5 +65,55 @@ int creds_parse_container(struct aws_creds *out, const char *body, size_t len,
  * optional fraction ".ddd" (dropped), then 'Z', 'z' or a "+HH:MM" / "-HH:MM" offset. Years
  * 1970..9999; second 60 (leap) is accepted. -1 when malformed or out of range. */
 long long creds_parse_time(const char *s);
+
+/* ---- the provider chain ------------------------------------------------------------------ */
+
+/* What a fetch callback hands back: the final outcome of one request, retries included. */
+struct creds_response {
+	long status;      /* HTTP status; 0 when no response arrived (errmsg says why) */
+	struct buf body;  /* owned by the receiver, which frees it (buf_free wipes it) */
+	int attempts;     /* attempts made */
+	char errmsg[256]; /* transport error text when status is 0; never body bytes */
+};
+
+/* A request on the provider's behalf (the AWS backend's sends it through http.c). headers are
+ * "Name: value" strings, NULL-terminated, or NULL. 0 with *out filled (a zeroed struct on
+ * entry), whatever the HTTP status or transport outcome; -1 with err only when the request
+ * cannot be made at all (a URL http_url_check refuses, libcurl failing, out of memory). */
+typedef int (*creds_fetch_fn)(void *ud, struct creds_response *out, const char *method,
+                              const char *url, const char *const *headers, struct shim_err *err);
+
+/* What providers may consult. */
+struct creds_ctx {
+	char **envp;
+	long long now;        /* unix seconds: credentials expiring at or before it are refused */
+	creds_fetch_fn fetch; /* NULL: providers that need the network report "not configured" */
+	void *fetch_ud;       /* passed to fetch */
+};
+
+/* One source of credentials. load returns 1 with *out filled (a zeroed struct on entry), 0
+ * when the source is not configured (the chain goes on), or -1 with err (the chain stops: a
+ * configured source that fails is not skipped, as in the SDKs). */
+struct creds_provider {
+	const char *name;
+	int (*load)(struct aws_creds *out, struct creds_ctx *ctx, struct shim_err *err);
+};
+
+/* DESIGN.md 5.2's order as far as it goes: environment keys, then ECS/EKS container
+ * credentials. Terminated by an entry whose load is NULL. */
+extern const struct creds_provider creds_chain[];
+
+/* Walk chain (NULL: creds_chain) in order; the first provider that finds credentials wins.
+ * 0 with *out filled (caller clears with creds_clear; out->source names the provider), or -1
+ * with err: a provider's failure, or SHIM_EX_NOPERM (77) "no AWS credentials found: ..." when
+ * none is configured. *out is set only when 0 is returned. */
+int creds_chain_load(struct aws_creds *out, const struct creds_provider *chain,
+                     struct creds_ctx *ctx, struct shim_err *err);
+
+/* The chain's container provider on its own: the request of creds_container_request sent
+ * through ctx->fetch, the answer parsed by creds_parse_container. -1 with SHIM_EX_UNAVAILABLE
+ * (69) when no answer came or the endpoint answered 5xx, SHIM_EX_NOPERM (77) for another
+ * non-200 status or credentials that have already expired. */
+int creds_from_container(struct aws_creds *out, struct creds_ctx *ctx, struct shim_err *err);
 
 #endif

@@ -60,4 +60,15 @@ const char *endpoint_target_prefix(enum aws_service svc);
 int endpoint_region_from_task_metadata(char **out, const char *body, size_t len,
                                        struct shim_err *err);
 
+/* Which kind of address a host is, for the plain-http rule of DESIGN.md 5.4 (its one home):
+ * ENDPOINT_HOST_LOOPBACK for 127.0.0.0/8, ::1 and "localhost" (any case); ENDPOINT_HOST_CONTAINER
+ * for the ECS and EKS credential addresses 169.254.170.2, 169.254.170.23 and fd00:ec2::23;
+ * ENDPOINT_HOST_IMDS for 169.254.169.254 and fd00:ec2::254. host is a Host header value or a URL
+ * host: IPv6 in brackets ("[::1]", "[::1]:8080"; bare "::1" too), otherwise with or without
+ * ":port". Literals only: no name is resolved. 0 for any other host, or NULL. */
+#define ENDPOINT_HOST_LOOPBACK  1
+#define ENDPOINT_HOST_CONTAINER 2
+#define ENDPOINT_HOST_IMDS      4
+int endpoint_host_class(const char *host);
+
 #endif

@@ -58,9 +58,10 @@ struct http_req {
 /* Free and zero the outputs (the body is wiped); the inputs are left alone. */
 void http_req_reset(struct http_req *r);
 
-/* Whether url may be fetched: http or https, and plain http only for loopback (127.0.0.0/8,
- * ::1, localhost), the ECS and EKS credential addresses (169.254.170.2, 169.254.170.23,
- * fd00:ec2::23) and IMDS (169.254.169.254, fd00:ec2::254). 0, or -1 with SHIM_EX_DATA. */
+/* Whether url may be fetched: http or https, and plain http only for a host of any class of
+ * endpoint_host_class: loopback (127.0.0.0/8, ::1, localhost), the ECS and EKS credential
+ * addresses (169.254.170.2, 169.254.170.23, fd00:ec2::23) and IMDS (169.254.169.254,
+ * fd00:ec2::254). 0, or -1 with SHIM_EX_DATA. */
 int http_url_check(const char *url, struct shim_err *err);
 
 /* Run every request of a wave concurrently, retrying each in standard mode (throttling and

@@ -4,10 +4,9 @@
  * denied BatchGetSecretValue to GetSecretValue. */
 #include "aws.h"
 
-#include "awserr.h"
 #include "array.h"
+#include "awsresult.h"
 #include "buf.h"
-#include "clock.h"
 #include "clock.h"
 #include "creds.h"
 #include "endpoint.h"
@@ -27,15 +26,10 @@
 #define SM_BATCH_MAX  20 /* BatchGetSecretValue SecretIdList */
 #define SSM_BATCH_MAX 10 /* GetParameters Names */
 
-enum call_op { OP_BATCH_SECRETS, OP_GET_SECRET, OP_GET_PARAMS, OP_BY_PATH };
-
-static const char *const op_names[] = {"BatchGetSecretValue", "GetSecretValue", "GetParameters",
-                                       "GetParametersByPath"};
-
 /* One API call: the fetches it answers (plan indexes; the plan's array does not move while the
  * backend runs, but the call array does, so calls are kept by index too). */
 struct call {
-	enum call_op op;
+	enum aws_op op;
 	const char *region, *partition, *account; /* borrowed from its first fetch */
 	size_t fetches[SM_BATCH_MAX];
 	size_t n;
@@ -76,80 +70,43 @@ static void call_free(struct call *c)
 
 /* ---- credentials and region -------------------------------------------------------------- */
 
-/* A GET to a local endpoint (container credentials, task metadata), its body left in *req. */
-static int local_get(struct aws *a, struct http_req *req, const char *url, const char *auth)
+/* A request to a local endpoint (container credentials, task metadata), the creds_fetch_fn
+ * the provider chain is given: one request, its final outcome handed to the caller. */
+static int local_get(void *ud, struct creds_response *out, const char *method, const char *url,
+                     const char *const *headers, struct shim_err *err)
 {
-	struct buf auth_hdr = BUF_INIT;
-	const char *headers[3] = {"Accept: application/json", NULL, NULL};
-	int rc;
+	struct aws *a = ud;
+	struct http_req req = {.method = method, .url = url, .headers = headers};
+	int rc = http_run(a->http, (struct http_req *[]){&req}, 1, a->deadline, err);
 
-	if (auth) {
-		buf_printf(&auth_hdr, "Authorization: %s", auth);
-		if (buf_oom(&auth_hdr))
-			return oom(a);
-		headers[1] = auth_hdr.ptr;
+	if (rc == 0) {
+		out->status = req.status;
+		out->attempts = req.attempts;
+		snprintf(out->errmsg, sizeof(out->errmsg), "%s", req.errmsg);
+		out->body = req.resp;
+		req.resp = (struct buf)BUF_INIT;
 	}
-	*req = (struct http_req){.method = "GET", .url = url, .headers = headers};
-	rc = http_run(a->http, (struct http_req *[]){req}, 1, a->deadline, a->err);
-	buf_free(&auth_hdr);
-	return rc;
-}
-
-static int container_credentials(struct aws *a)
-{
-	struct creds_http ch = {0};
-	struct http_req req = {0};
-	int rc = creds_container_request(&ch, a->envp, a->err);
-
-	if (rc <= 0)
-		return rc;
-	rc = -1;
-	if (local_get(a, &req, ch.url, ch.authorization) < 0)
-		goto out;
-	if (req.status == 0) {
-		shim_err_set(a->err, SHIM_EX_UNAVAILABLE,
-		             "ECS container credentials endpoint: %s (%d attempts)", req.errmsg,
-		             req.attempts);
-	} else if (req.status != 200) {
-		shim_err_set(a->err, req.status >= 500 ? SHIM_EX_UNAVAILABLE : SHIM_EX_NOPERM,
-		             "ECS container credentials endpoint answered HTTP %ld", req.status);
-	} else if (creds_parse_container(&a->creds, buf_cstr(&req.resp), req.resp.len, a->err) ==
-	           0) {
-		rc = 1;
-		if (a->creds.expiration && a->creds.expiration <= (long long)time(NULL)) {
-			creds_clear(&a->creds);
-			rc = shim_err_set(a->err, SHIM_EX_NOPERM,
-			                  "ECS container credentials: they have already expired");
-		}
-	}
-out:
 	http_req_reset(&req);
-	creds_http_clear(&ch);
 	return rc;
 }
 
-/* The provider chain of DESIGN.md 5.2 as far as it goes: environment keys, then ECS container
- * credentials. Profiles, web identity and IMDS slot in between and after. */
+/* The provider chain of DESIGN.md 5.2 (creds.c), its requests sent through http.c. */
 static int get_credentials(struct aws *a)
 {
-	int rc = creds_from_env(&a->creds, a->envp, a->err);
+	struct creds_ctx ctx = {a->envp, (long long)time(NULL), local_get, a};
 
-	if (rc == 0)
-		rc = container_credentials(a);
-	if (rc == 0)
-		return shim_err_set(a->err, SHIM_EX_NOPERM,
-		                    "no AWS credentials found: set AWS_ACCESS_KEY_ID and "
-		                    "AWS_SECRET_ACCESS_KEY, or run with an ECS task role");
-	if (rc > 0)
-		log_debug("credentials from %s", a->creds.source);
-	return rc < 0 ? -1 : 0;
+	if (creds_chain_load(&a->creds, NULL, &ctx, a->err) < 0)
+		return -1;
+	log_debug("credentials from %s", a->creds.source);
+	return 0;
 }
 
 /* The region of ECS task metadata v4 (DESIGN.md 5.3), or NULL when there is none. */
 static char *metadata_region(struct aws *a)
 {
 	const char *uri = env_value(a->envp, "ECS_CONTAINER_METADATA_URI_V4");
-	struct http_req req = {0};
+	static const char *const headers[] = {"Accept: application/json", NULL};
+	struct creds_response resp = {0};
 	struct shim_err e = {0};
 	struct buf url = BUF_INIT;
 	char *region = NULL;
@@ -157,16 +114,16 @@ static char *metadata_region(struct aws *a)
 	if (!uri)
 		return NULL;
 	buf_printf(&url, "%s/task", uri);
-	if (!buf_oom(&url) && local_get(a, &req, url.ptr, NULL) == 0) {
-		if (req.status == 0)
-			log_warn("ECS task metadata: %s", req.errmsg);
-		else if (req.status != 200)
-			log_warn("ECS task metadata answered HTTP %ld", req.status);
-		else if (endpoint_region_from_task_metadata(&region, buf_cstr(&req.resp),
-		                                            req.resp.len, &e) < 0)
+	if (!buf_oom(&url) && local_get(a, &resp, "GET", url.ptr, headers, a->err) == 0) {
+		if (resp.status == 0)
+			log_warn("ECS task metadata: %s", resp.errmsg);
+		else if (resp.status != 200)
+			log_warn("ECS task metadata answered HTTP %ld", resp.status);
+		else if (endpoint_region_from_task_metadata(&region, buf_cstr(&resp.body),
+		                                            resp.body.len, &e) < 0)
 			log_warn("ECS task metadata: %s", e.msg);
 	}
-	http_req_reset(&req);
+	buf_free(&resp.body);
 	buf_free(&url);
 	return region;
 }
@@ -194,7 +151,7 @@ static int same(const char *x, const char *y)
 	return (!x && !y) || (x && y && strcmp(x, y) == 0);
 }
 
-static struct call *call_add(struct aws *a, enum call_op op, size_t fetch)
+static struct call *call_add(struct aws *a, enum aws_op op, size_t fetch)
 {
 	const struct fetch *f = &a->p->f[fetch];
 	struct call *c;
@@ -212,7 +169,7 @@ static struct call *call_add(struct aws *a, enum call_op op, size_t fetch)
 }
 
 /* Batches group by service, region and account (DESIGN.md 5.1). */
-static int add_to_batch(struct aws *a, enum call_op op, size_t fetch, size_t max)
+static int add_to_batch(struct aws *a, enum aws_op op, size_t fetch, size_t max)
 {
 	const struct fetch *f = &a->p->f[fetch];
 
@@ -233,11 +190,12 @@ static int plan_calls(struct aws *a)
 		const struct fetch *f = &a->p->f[i];
 		int rc;
 		if (f->kind == FETCH_SECRET && !f->stage && !f->version_id)
-			rc = add_to_batch(a, OP_BATCH_SECRETS, i, SM_BATCH_MAX);
+			rc = add_to_batch(a, AWS_OP_BATCH_SECRETS, i, SM_BATCH_MAX);
 		else if (f->kind == FETCH_PARAM)
-			rc = add_to_batch(a, OP_GET_PARAMS, i, SSM_BATCH_MAX);
+			rc = add_to_batch(a, AWS_OP_GET_PARAMS, i, SSM_BATCH_MAX);
 		else
-			rc = call_add(a, f->kind == FETCH_PATH ? OP_BY_PATH : OP_GET_SECRET, i)
+			rc = call_add(a, f->kind == FETCH_PATH ? AWS_OP_BY_PATH : AWS_OP_GET_SECRET,
+			              i)
 			             ? 0
 			             : oom(a);
 		if (rc < 0)
@@ -245,8 +203,8 @@ static int plan_calls(struct aws *a)
 	}
 	/* A batch of one needs only the permission ECS's own fetch needs. */
 	for (size_t i = 0; i < a->n_calls; i++)
-		if (a->calls[i].op == OP_BATCH_SECRETS && a->calls[i].n == 1)
-			a->calls[i].op = OP_GET_SECRET;
+		if (a->calls[i].op == AWS_OP_BATCH_SECRETS && a->calls[i].n == 1)
+			a->calls[i].op = AWS_OP_GET_SECRET;
 	return 0;
 }
 
@@ -261,13 +219,13 @@ static int call_body(struct aws *a, struct call *c)
 
 	buf_clear(&c->body);
 	switch (c->op) {
-	case OP_BATCH_SECRETS:
+	case AWS_OP_BATCH_SECRETS:
 		for (size_t i = 0; i < c->n; i++)
 			ids[i] = a->p->f[c->fetches[i]].id;
 		return sm_body_batch(&c->body, ids, c->n, a->err);
-	case OP_GET_SECRET:
+	case AWS_OP_GET_SECRET:
 		return sm_body_get(&c->body, f0->id, f0->stage, f0->version_id, a->err);
-	case OP_GET_PARAMS:
+	case AWS_OP_GET_PARAMS:
 		for (size_t i = 0; i < c->n && rc == 0; i++) {
 			const struct fetch *f = &a->p->f[c->fetches[i]];
 			ids[i] = f->id;
@@ -285,7 +243,7 @@ static int call_body(struct aws *a, struct call *c)
 		for (size_t i = 0; i < c->n; i++)
 			free(sel[i]);
 		return rc;
-	case OP_BY_PATH:
+	case AWS_OP_BY_PATH:
 		return ssm_body_by_path(&c->body, f0->id, c->next_token, a->err);
 	}
 	return shim_err_set(a->err, SHIM_EX_INTERNAL, "unknown call");
@@ -294,7 +252,7 @@ static int call_body(struct aws *a, struct call *c)
 /* Build, sign and address the call for the coming wave. */
 static int call_prepare(struct aws *a, struct call *c)
 {
-	enum aws_service svc = c->op <= OP_GET_SECRET ? SVC_SECRETS_MANAGER : SVC_SSM;
+	enum aws_service svc = c->op <= AWS_OP_GET_SECRET ? SVC_SECRETS_MANAGER : SVC_SSM;
 	struct sigv4_credentials cr = {a->creds.access_key_id, a->creds.secret_access_key,
 	                               a->creds.session_token};
 	struct sigv4_params prm = {&cr, c->region, endpoint_signing_name(svc), time(NULL), 0};
@@ -308,7 +266,8 @@ static int call_prepare(struct aws *a, struct call *c)
 	if (endpoint_url(&c->url, svc, c->region, c->partition, a->envp, NULL, a->err) < 0 ||
 	    endpoint_host(&host, &https, c->url, a->err) < 0)
 		return -1;
-	snprintf(target, sizeof(target), "%s.%s", endpoint_target_prefix(svc), op_names[c->op]);
+	snprintf(target, sizeof(target), "%s.%s", endpoint_target_prefix(svc),
+	         awsresult_op_name(c->op));
 	sigv4_signed_free(&c->sig);
 	rc = sigv4_sign_json_request(&c->sig, host, target, c->body.ptr, c->body.len, &prm, a->err);
 	free(host);
@@ -325,100 +284,6 @@ static int call_prepare(struct aws *a, struct call *c)
 
 /* ---- results ----------------------------------------------------------------------------- */
 
-static void fail_all(struct aws *a, const struct call *c, int status, const char *msg)
-{
-	for (size_t i = 0; i < c->n; i++)
-		plan_fetch_fail(&a->p->f[c->fetches[i]], status, "%s", msg);
-}
-
-static int set_secret(struct fetch *f, const struct sm_value *v)
-{
-	if (v->string)
-		return plan_fetch_value(f, v->string, v->string_len);
-	return plan_fetch_value(f, (const char *)v->binary, v->binary_len);
-}
-
-static int batch_result(struct aws *a, struct call *c, const struct sm_batch *b)
-{
-	for (size_t i = 0; i < c->n; i++) {
-		struct fetch *f = &a->p->f[c->fetches[i]];
-		const struct sm_value *best = NULL;
-		int best_score = 0;
-		for (size_t k = 0; k < b->n_values; k++) {
-			int score = sm_value_matches(&b->values[k], f->id);
-			if (score > best_score) {
-				best = &b->values[k];
-				best_score = score;
-			}
-		}
-		if (best) {
-			if (set_secret(f, best) < 0)
-				return oom(a);
-			continue;
-		}
-		for (size_t k = 0; k < b->n_errors && !f->done; k++) {
-			const struct sm_error *e = &b->errors[k];
-			if (strcmp(e->secret_id, f->id) == 0)
-				plan_fetch_fail(f,
-				                awserr_exit_status(awserr_classify(400, e->code)),
-				                "%s: %s", *e->code ? e->code : "Error", e->message);
-		}
-		if (!f->done)
-			plan_fetch_fail(f, SHIM_EX_UNAVAILABLE,
-			                "BatchGetSecretValue: the response does not mention it");
-	}
-	return 0;
-}
-
-static int params_result(struct aws *a, struct call *c, const struct ssm_result *r)
-{
-	for (size_t i = 0; i < c->n; i++) {
-		struct fetch *f = &a->p->f[c->fetches[i]];
-		char want[2200];
-		snprintf(want, sizeof(want), "%s%s%s", f->id, f->selector ? ":" : "",
-		         f->selector ? f->selector : "");
-		for (size_t k = 0; k < r->n_params && !f->done; k++)
-			if (ssm_param_matches(&r->params[k], want) &&
-			    plan_fetch_value(f, r->params[k].value, r->params[k].value_len) < 0)
-				return oom(a);
-		for (size_t k = 0; k < r->n_invalid && !f->done; k++)
-			if (strcmp(r->invalid[k], want) == 0)
-				plan_fetch_fail(f, SHIM_EX_UNRESOLVED,
-				                "%s: the parameter%s does not exist",
-				                f->selector ? "ParameterVersionNotFound"
-				                            : "ParameterNotFound",
-				                f->selector ? " version or label" : "");
-		if (!f->done)
-			plan_fetch_fail(f, SHIM_EX_UNAVAILABLE,
-			                "GetParameters: the response does not mention it");
-	}
-	return 0;
-}
-
-static int path_result(struct aws *a, struct call *c, struct ssm_result *r)
-{
-	struct fetch *f = &a->p->f[c->fetches[0]];
-
-	for (size_t k = 0; k < r->n_params; k++) {
-		const struct ssm_param *prm = &r->params[k];
-		if (memchr(prm->value, '\0', prm->value_len)) {
-			plan_fetch_fail(f, SHIM_EX_UNRESOLVED,
-			                "parameter %s: the value contains a NUL byte", prm->name);
-			return 0;
-		}
-		if (plan_fetch_item(f, prm->name, prm->value) < 0)
-			return oom(a);
-	}
-	free(c->next_token);
-	c->next_token = r->next_token;
-	r->next_token = NULL;
-	if (c->next_token)
-		c->pending = 1; /* the next page, in the next wave */
-	else
-		plan_fetch_done(f);
-	return 0;
-}
-
 /* Denied the batch call: each secret on its own, next wave (DESIGN.md 5.1). */
 static int fall_back(struct aws *a, size_t ci)
 {
@@ -427,78 +292,22 @@ static int fall_back(struct aws *a, size_t ci)
 	memcpy(fetches, a->calls[ci].fetches, n * sizeof(fetches[0]));
 	log_debug("BatchGetSecretValue denied: %zu GetSecretValue calls instead", n);
 	for (size_t i = 0; i < n; i++)
-		if (!call_add(a, OP_GET_SECRET, fetches[i]))
+		if (!call_add(a, AWS_OP_GET_SECRET, fetches[i]))
 			return oom(a);
 	return 0;
 }
 
+/* The call's outcome into the plan (awsresult.c); the follow-up calls it asks for. */
 static int call_result(struct aws *a, size_t ci)
 {
 	struct call *c = &a->calls[ci];
-	const struct http_req *rq = &c->req;
-	const char *op = op_names[c->op];
-	struct shim_err e = {0};
-	char msg[700];
-	int rc = 0;
+	int rc = awsresult_apply(a->p, c->op, c->fetches, c->n, &c->req, &c->next_token, a->err);
 
-	if (rq->status == 0) {
-		snprintf(msg, sizeof(msg), "%s %s: %s (%d attempt%s%s)", op, c->url, rq->errmsg,
-		         rq->attempts, rq->attempts == 1 ? "" : "s",
-		         rq->deadline_hit ? ", --timeout reached" : "");
-		fail_all(a, c, SHIM_EX_UNAVAILABLE, msg);
-		return 0;
-	}
-	if (rq->status != 200) {
-		struct awserr ae;
-		awserr_parse(&ae, rq->status, rq->error_type, rq->resp.ptr, rq->resp.len);
-		if (c->op == OP_BATCH_SECRETS && ae.cls == AWSERR_DENIED)
-			return fall_back(a, ci);
-		if (!*ae.code)
-			snprintf(msg, sizeof(msg), "%s: HTTP %ld (%d attempt%s)", op, rq->status,
-			         rq->attempts, rq->attempts == 1 ? "" : "s");
-		else if (rq->attempts > 1 || rq->status >= 500)
-			snprintf(msg, sizeof(msg), "%s: %s (HTTP %ld, %d attempt%s)", ae.code,
-			         *ae.message ? ae.message : op, rq->status, rq->attempts,
-			         rq->attempts == 1 ? "" : "s");
-		else
-			snprintf(msg, sizeof(msg), "%s: %s", ae.code,
-			         *ae.message ? ae.message : op);
-		fail_all(a, c, awserr_exit_status(ae.cls), msg);
-		return 0;
-	}
-	if (c->op == OP_BATCH_SECRETS || c->op == OP_GET_SECRET) {
-		struct sm_batch b = {0};
-		struct sm_value v = {0};
-		if (c->op == OP_BATCH_SECRETS ? sm_parse_batch(&b, rq->resp.ptr, rq->resp.len, &e)
-		                              : sm_parse_get(&v, rq->resp.ptr, rq->resp.len, &e))
-			rc = -1;
-		else if (c->op == OP_BATCH_SECRETS)
-			rc = batch_result(a, c, &b);
-		else if (sm_value_matches(&v, a->p->f[c->fetches[0]].id))
-			rc = set_secret(&a->p->f[c->fetches[0]], &v) < 0 ? oom(a) : 0;
-		else
-			plan_fetch_fail(&a->p->f[c->fetches[0]], SHIM_EX_UNAVAILABLE,
-			                "GetSecretValue: the response is for another secret");
-		sm_batch_clear(&b);
-		sm_value_clear(&v);
-	} else {
-		struct ssm_result r = {0};
-		if (c->op == OP_GET_PARAMS
-		            ? ssm_parse_get_parameters(&r, rq->resp.ptr, rq->resp.len, &e)
-		            : ssm_parse_by_path(&r, rq->resp.ptr, rq->resp.len, &e))
-			rc = -1;
-		else
-			rc = c->op == OP_GET_PARAMS ? params_result(a, c, &r)
-			                            : path_result(a, c, &r);
-		ssm_result_clear(&r);
-	}
-	if (rc < 0 && e.status) { /* a malformed response fails the call's fetches, not the run */
-		if (e.status == SHIM_EX_INTERNAL)
-			return oom(a);
-		fail_all(a, c, e.status, e.msg);
-		rc = 0;
-	}
-	return rc;
+	if (rc == AWSRESULT_FALL_BACK)
+		return fall_back(a, ci);
+	if (rc == AWSRESULT_NEXT_PAGE)
+		c->pending = 1; /* the next page, in the next wave */
+	return rc < 0 ? -1 : 0;
 }
 
 /* ---- waves ------------------------------------------------------------------------------- */
@@ -526,7 +335,7 @@ static int run_waves(struct aws *a)
 			c->pending = 0;
 			if (call_prepare(a, c) < 0)
 				goto out;
-			log_debug("%s %s: %zu name%s", op_names[c->op], c->region, c->n,
+			log_debug("%s %s: %zu name%s", awsresult_op_name(c->op), c->region, c->n,
 			          c->n == 1 ? "" : "s");
 			idx[n] = i;
 			reqs[n++] = &c->req;

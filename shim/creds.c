@@ -1,5 +1,6 @@
-/* Credentials from the environment and the ECS/EKS container endpoint (DESIGN.md 5.2,
- * reference/aws-protocol.md B5): the request as the SDKs build it and the parsed response.
+/* The credential provider chain (DESIGN.md 5.2): credentials from the environment and the
+ * ECS/EKS container endpoint (reference/aws-protocol.md B5), the request as the SDKs build it
+ * (sent by the caller's fetch callback) and the parsed response.
  * Keys and tokens never reach a message; every copy of them is wiped before it is freed. */
 #include "creds.h"
 
@@ -10,12 +11,10 @@
 #include "sanitize.h"
 #include "wipe.h"
 
-#include <arpa/inet.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define TOKEN_MAX      4096 /* the caller's header buffer holds "Authorization: " and this */
 #define ECS_HOST       "http://169.254.170.2"
@@ -101,37 +100,6 @@ void creds_http_clear(struct creds_http *r)
 	r->authorization = NULL;
 }
 
-/* Plain http is allowed only to these hosts (the host part of a Host header value). */
-static int container_host_allowed(const char *host)
-{
-	static const unsigned char v6_loop[16] = {[15] = 1};
-	static const unsigned char v6_eks[16] = {0xfd, 0x00, 0x0e, 0xc2, [15] = 0x23};
-	unsigned char a[16];
-	char h[INET6_ADDRSTRLEN + 8];
-	size_t len;
-
-	if (host[0] == '[') {
-		len = strcspn(host + 1, "]");
-		if (len >= sizeof(h))
-			return 0;
-		memcpy(h, host + 1, len);
-		h[len] = '\0';
-		return inet_pton(AF_INET6, h, a) == 1 &&
-		       (memcmp(a, v6_loop, 16) == 0 || memcmp(a, v6_eks, 16) == 0);
-	}
-	len = strcspn(host, ":");
-	if (len >= sizeof(h))
-		return 0;
-	memcpy(h, host, len);
-	h[len] = '\0';
-	if (strcasecmp(h, "localhost") == 0)
-		return 1;
-	if (inet_pton(AF_INET, h, a) != 1)
-		return 0;
-	return a[0] == 127 ||
-	       (a[0] == 169 && a[1] == 254 && a[2] == 170 && (a[3] == 2 || a[3] == 23));
-}
-
 static int container_url(char **out, char **envp, struct shim_err *err)
 {
 	const char *rel = env_value(envp, ENV_RELATIVE), *full = env_value(envp, ENV_FULL);
@@ -152,7 +120,8 @@ static int container_url(char **out, char **envp, struct shim_err *err)
 		snprintf(why, sizeof(why), "%s", err ? err->msg : "");
 		return shim_err_set(err, SHIM_EX_DATA, "%s: %s", ENV_FULL, why);
 	}
-	if (!https && !container_host_allowed(host)) {
+	if (!https &&
+	    !(endpoint_host_class(host) & (ENDPOINT_HOST_LOOPBACK | ENDPOINT_HOST_CONTAINER))) {
 		shim_err_set(err, SHIM_EX_DATA,
 		             "%s: plain http to %s is not allowed: use https, a loopback address, "
 		             "169.254.170.2, 169.254.170.23 or [fd00:ec2::23]",
@@ -283,6 +252,94 @@ int creds_parse_container(struct aws_creds *out, const char *body, size_t len, s
 out:
 	json_decref(root);
 	return rc;
+}
+
+/* ---- the provider chain ------------------------------------------------------------------ */
+
+/* GET the container endpoint through the caller's callback; the body is left in *resp. */
+static int container_get(struct creds_response *resp, struct creds_ctx *ctx,
+                         const struct creds_http *ch, struct shim_err *err)
+{
+	struct buf auth = BUF_INIT;
+	const char *headers[3] = {"Accept: application/json", NULL, NULL};
+	int rc;
+
+	if (ch->authorization) {
+		buf_printf(&auth, "Authorization: %s", ch->authorization);
+		if (buf_oom(&auth))
+			return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+		headers[1] = auth.ptr;
+	}
+	rc = ctx->fetch(ctx->fetch_ud, resp, "GET", ch->url, headers, err);
+	buf_free(&auth);
+	return rc;
+}
+
+int creds_from_container(struct aws_creds *out, struct creds_ctx *ctx, struct shim_err *err)
+{
+	struct creds_http ch = {0};
+	struct creds_response resp = {0};
+	struct aws_creds c = {0};
+	int rc;
+
+	if (!ctx->fetch || (rc = creds_container_request(&ch, ctx->envp, err)) == 0)
+		return 0;
+	if (rc < 0)
+		return -1;
+	rc = -1;
+	if (container_get(&resp, ctx, &ch, err) < 0)
+		goto out;
+	if (resp.status == 0)
+		shim_err_set(err, SHIM_EX_UNAVAILABLE,
+		             "ECS container credentials endpoint: %s (%d attempts)", resp.errmsg,
+		             resp.attempts);
+	else if (resp.status != 200)
+		shim_err_set(err, resp.status >= 500 ? SHIM_EX_UNAVAILABLE : SHIM_EX_NOPERM,
+		             "ECS container credentials endpoint answered HTTP %ld", resp.status);
+	else if (creds_parse_container(&c, buf_cstr(&resp.body), resp.body.len, err) == 0) {
+		if (c.expiration && c.expiration <= ctx->now) {
+			creds_clear(&c);
+			shim_err_set(err, SHIM_EX_NOPERM,
+			             "ECS container credentials: they have already expired");
+		} else {
+			*out = c;
+			rc = 1;
+		}
+	}
+out:
+	buf_free(&resp.body);
+	creds_http_clear(&ch);
+	return rc;
+}
+
+static int env_provider(struct aws_creds *out, struct creds_ctx *ctx, struct shim_err *err)
+{
+	return creds_from_env(out, ctx->envp, err);
+}
+
+const struct creds_provider creds_chain[] = {
+        {"environment", env_provider},
+        {"container", creds_from_container},
+        {NULL, NULL},
+};
+
+int creds_chain_load(struct aws_creds *out, const struct creds_provider *chain,
+                     struct creds_ctx *ctx, struct shim_err *err)
+{
+	struct aws_creds c = {0};
+
+	for (const struct creds_provider *p = chain ? chain : creds_chain; p->load; p++) {
+		int rc = p->load(&c, ctx, err);
+		if (rc < 0)
+			return -1;
+		if (rc > 0) {
+			*out = c;
+			return 0;
+		}
+	}
+	return shim_err_set(err, SHIM_EX_NOPERM,
+	                    "no AWS credentials found: set AWS_ACCESS_KEY_ID and "
+	                    "AWS_SECRET_ACCESS_KEY, or run with an ECS task role");
 }
 
 /* n decimal digits at s; stops at the NUL, so it never reads past the string. */

@@ -337,3 +337,56 @@ int endpoint_region_from_task_metadata(char **out, const char *body, size_t len,
 	*out = s;
 	return 0;
 }
+
+/* The address part of host: brackets and ":port" removed. 0 when it does not fit. */
+static int host_address(char *out, size_t size, const char *host, int *v6)
+{
+	size_t len;
+
+	*v6 = host[0] == '[' || strchr(host, ':') != strrchr(host, ':');
+	if (host[0] == '[') {
+		len = strcspn(host + 1, "]");
+		if (host[1 + len] != ']' || (host[2 + len] != '\0' && host[2 + len] != ':'))
+			return 0;
+		host++;
+	} else {
+		len = *v6 ? strlen(host) : strcspn(host, ":");
+	}
+	if (len >= size)
+		return 0;
+	memcpy(out, host, len);
+	out[len] = '\0';
+	return 1;
+}
+
+int endpoint_host_class(const char *host)
+{
+	static const unsigned char v6_loop[16] = {[15] = 1};
+	static const unsigned char v6_eks[16] = {0xfd, 0x00, 0x0e, 0xc2, [15] = 0x23};
+	static const unsigned char v6_imds[16] = {0xfd, 0x00, 0x0e, 0xc2, [14] = 0x02, 0x54};
+	unsigned char a[16];
+	char h[INET6_ADDRSTRLEN + 8];
+	int v6;
+
+	if (!host || !host_address(h, sizeof(h), host, &v6))
+		return 0;
+	if (v6) {
+		if (inet_pton(AF_INET6, h, a) != 1)
+			return 0;
+		return memcmp(a, v6_loop, 16) == 0   ? ENDPOINT_HOST_LOOPBACK
+		       : memcmp(a, v6_eks, 16) == 0  ? ENDPOINT_HOST_CONTAINER
+		       : memcmp(a, v6_imds, 16) == 0 ? ENDPOINT_HOST_IMDS
+		                                     : 0;
+	}
+	if (strcasecmp(h, "localhost") == 0)
+		return ENDPOINT_HOST_LOOPBACK;
+	if (inet_pton(AF_INET, h, a) != 1)
+		return 0;
+	if (a[0] == 127)
+		return ENDPOINT_HOST_LOOPBACK;
+	if (a[0] != 169 || a[1] != 254)
+		return 0;
+	if (a[2] == 170 && (a[3] == 2 || a[3] == 23))
+		return ENDPOINT_HOST_CONTAINER;
+	return a[2] == 169 && a[3] == 254 ? ENDPOINT_HOST_IMDS : 0;
+}

@@ -5,10 +5,10 @@
 
 #include "awserr.h"
 #include "clock.h"
+#include "endpoint.h"
 #include "sanitize.h"
 #include "wipe.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdint.h>
@@ -158,39 +158,6 @@ void http_req_reset(struct http_req *r)
 	r->deadline_hit = 0;
 }
 
-/* Plain http is for addresses that never leave the host or the instance's link. */
-static int host_plain_ok(const char *host)
-{
-	static const char *const v4[] = {"169.254.170.2", "169.254.170.23", "169.254.169.254"};
-	static const char *const v6[] = {"::1", "fd00:ec2::23", "fd00:ec2::254"};
-	struct in_addr a4, b4;
-	struct in6_addr a6, b6;
-	char inner[INET6_ADDRSTRLEN];
-	size_t i, len = strlen(host);
-
-	if (strcasecmp(host, "localhost") == 0)
-		return 1;
-	if (inet_pton(AF_INET, host, &a4) == 1) {
-		if ((ntohl(a4.s_addr) >> 24) == 127)
-			return 1;
-		for (i = 0; i < sizeof(v4) / sizeof(v4[0]); i++)
-			if (inet_pton(AF_INET, v4[i], &b4) == 1 && a4.s_addr == b4.s_addr)
-				return 1;
-		return 0;
-	}
-	/* libcurl's URL API gives IPv6 hosts in brackets, the zone id apart. */
-	if (len < 3 || len - 2 >= sizeof(inner) || host[0] != '[' || host[len - 1] != ']')
-		return 0;
-	memcpy(inner, host + 1, len - 2);
-	inner[len - 2] = '\0';
-	if (inet_pton(AF_INET6, inner, &a6) != 1)
-		return 0;
-	for (i = 0; i < sizeof(v6) / sizeof(v6[0]); i++)
-		if (inet_pton(AF_INET6, v6[i], &b6) == 1 && memcmp(&a6, &b6, sizeof(a6)) == 0)
-			return 1;
-	return 0;
-}
-
 int http_url_check(const char *url, struct shim_err *err)
 {
 	CURLU *u = curl_url();
@@ -207,7 +174,7 @@ int http_url_check(const char *url, struct shim_err *err)
 		goto out;
 	}
 	if (strcasecmp(scheme, "https") == 0 ||
-	    (strcasecmp(scheme, "http") == 0 && host_plain_ok(host)))
+	    (strcasecmp(scheme, "http") == 0 && endpoint_host_class(host)))
 		rc = 0;
 	else if (strcasecmp(scheme, "http") == 0)
 		shim_err_set(err, SHIM_EX_DATA,

@@ -5,6 +5,7 @@
 #include "unit.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -443,6 +444,176 @@ static void test_parse_time(void)
 	}
 }
 
+/* ---- the provider chain, with a fake endpoint ------------------------------------------ */
+
+struct fake {
+	int calls, fail; /* fail: the callback itself returns -1 */
+	long status;     /* 0: a transport failure */
+	const char *body;
+	char url[256], auth[256];
+};
+
+static int fake_fetch(void *ud, struct creds_response *out, const char *method, const char *url,
+                      const char *const *headers, struct shim_err *err)
+{
+	struct fake *f = ud;
+
+	f->calls++;
+	CHECK_STR(method, "GET");
+	snprintf(f->url, sizeof(f->url), "%s", url);
+	for (size_t i = 0; headers && headers[i]; i++)
+		if (strncmp(headers[i], "Authorization: ", 15) == 0)
+			snprintf(f->auth, sizeof(f->auth), "%s", headers[i] + 15);
+	if (f->fail)
+		return shim_err_set(err, SHIM_EX_DATA, "refusing plain http to somewhere");
+	out->status = f->status;
+	out->attempts = 3;
+	if (f->status == 0)
+		snprintf(out->errmsg, sizeof(out->errmsg), "Connection refused");
+	else
+		buf_puts(&out->body, f->body);
+	return 0;
+}
+
+#define CONTAINER_BODY                                                                             \
+	"{\"AccessKeyId\":\"" AKID "\",\"SecretAccessKey\":\"" SKEY "\",\"Token\":\"" STOK         \
+	"\",\"Expiration\":\"2030-01-01T00:00:00Z\"}"
+
+static int chain(char **envp, struct fake *f, long long now, struct aws_creds *c,
+                 struct shim_err *e)
+{
+	struct creds_ctx ctx = {envp, now, fake_fetch, f};
+
+	memset(e, 0, sizeof(*e));
+	memset(c, 0, sizeof(*c));
+	return creds_chain_load(c, NULL, &ctx, e);
+}
+
+static void test_chain_order(void)
+{
+	char *both[] = {"AWS_ACCESS_KEY_ID=" AKID, "AWS_SECRET_ACCESS_KEY=" SKEY,
+	                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/c", NULL};
+	char *cont[] = {"AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:9/c",
+	                "AWS_CONTAINER_AUTHORIZATION_TOKEN=tok123", NULL};
+	struct fake f = {.status = 200, .body = CONTAINER_BODY};
+	struct aws_creds c;
+	struct shim_err e;
+
+	CHECK_INT(chain(both, &f, 1700000000, &c, &e), 0);
+	CHECK_STR(c.source, "environment");
+	CHECK_STR(c.access_key_id, AKID);
+	CHECK_INT(f.calls, 0); /* env keys win: the endpoint is never asked */
+	creds_clear(&c);
+
+	CHECK_INT(chain(cont, &f, 1700000000, &c, &e), 0);
+	CHECK_STR(c.source, "container");
+	CHECK_STR(c.access_key_id, AKID);
+	CHECK_STR(c.secret_access_key, SKEY);
+	CHECK_STR(c.session_token, STOK);
+	CHECK_INT(c.expiration, 1893456000);
+	CHECK_INT(f.calls, 1);
+	CHECK_STR(f.url, "http://127.0.0.1:9/c");
+	CHECK_STR(f.auth, "tok123");
+	creds_clear(&c);
+}
+
+static void check_chain_fails(char **envp, struct fake *f, long long now, int status,
+                              const char *msg)
+{
+	struct aws_creds c;
+	struct shim_err e;
+
+	CHECK_INT(chain(envp, f, now, &c, &e), -1);
+	CHECK_INT(e.status, status);
+	if (!strstr(e.msg, msg))
+		fprintf(stderr, "  message: %s\n", e.msg);
+	CHECK(strstr(e.msg, msg) != NULL);
+	check_no_secret(&e);
+	CHECK(c.access_key_id == NULL && c.secret_access_key == NULL && c.session_token == NULL);
+}
+
+static void test_chain_failures(void)
+{
+	char *none[] = {"HOME=/", NULL};
+	char *half[] = {"AWS_ACCESS_KEY_ID=" AKID, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/c",
+	                NULL};
+	char *rel[] = {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/c", NULL};
+	char *badrel[] = {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=c", NULL};
+	struct fake f = {.status = 200, .body = CONTAINER_BODY};
+
+	check_chain_fails(none, &f, 0, SHIM_EX_NOPERM,
+	                  "no AWS credentials found: set AWS_ACCESS_KEY_ID");
+	check_chain_fails(NULL, &f, 0, SHIM_EX_NOPERM, "no AWS credentials found");
+	CHECK_INT(f.calls, 0);
+	/* A configured source that fails stops the chain. */
+	check_chain_fails(half, &f, 0, SHIM_EX_NOPERM, "AWS_SECRET_ACCESS_KEY");
+	check_chain_fails(badrel, &f, 0, SHIM_EX_DATA, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+	CHECK_INT(f.calls, 0);
+	/* Expired at (or before) now. */
+	check_chain_fails(rel, &f, 1893456000, SHIM_EX_NOPERM,
+	                  "ECS container credentials: they have already expired");
+	CHECK_STR(f.url, "http://169.254.170.2/v2/c");
+	f.status = 403;
+	check_chain_fails(rel, &f, 0, SHIM_EX_NOPERM,
+	                  "ECS container credentials endpoint answered HTTP 403");
+	f.status = 503;
+	check_chain_fails(rel, &f, 0, SHIM_EX_UNAVAILABLE,
+	                  "ECS container credentials endpoint answered HTTP 503");
+	f.status = 0;
+	check_chain_fails(rel, &f, 0, SHIM_EX_UNAVAILABLE,
+	                  "ECS container credentials endpoint: Connection refused (3 attempts)");
+	f.status = 200;
+	f.body = "{\"code\":\"AccessDenied\",\"message\":\"no role\"}";
+	check_chain_fails(rel, &f, 0, SHIM_EX_NOPERM, "container credentials refused");
+	f.body = "not json";
+	check_chain_fails(rel, &f, 0, SHIM_EX_UNAVAILABLE, "not a JSON object");
+	f.fail = 1;
+	check_chain_fails(rel, &f, 0, SHIM_EX_DATA, "refusing plain http");
+}
+
+/* Without a fetch callback the container provider is not configured; a custom chain is
+ * walked in its own order. */
+static int found_static(struct aws_creds *out, struct creds_ctx *ctx, struct shim_err *err)
+{
+	(void)ctx;
+	(void)err;
+	out->access_key_id = strdup("AKIDSTATIC");
+	out->secret_access_key = strdup("static-secret");
+	out->source = "static";
+	return 1;
+}
+
+static int not_configured(struct aws_creds *out, struct creds_ctx *ctx, struct shim_err *err)
+{
+	(void)out;
+	(void)ctx;
+	(void)err;
+	return 0;
+}
+
+static void test_chain_custom(void)
+{
+	static const struct creds_provider mine[] = {
+	        {"nothing", not_configured}, {"static", found_static}, {NULL, NULL}};
+	static const struct creds_provider empty[] = {{NULL, NULL}};
+	char *rel[] = {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/c", NULL};
+	struct creds_ctx ctx = {rel, 0, NULL, NULL};
+	struct aws_creds c = {0};
+	struct shim_err e = {0};
+
+	CHECK_INT(creds_chain_load(&c, NULL, &ctx, &e), -1);
+	CHECK_INT(e.status, SHIM_EX_NOPERM);
+	CHECK_INT(creds_chain_load(&c, mine, &ctx, &e), 0);
+	CHECK_STR(c.source, "static");
+	CHECK_STR(c.access_key_id, "AKIDSTATIC");
+	creds_clear(&c);
+	CHECK_INT(creds_chain_load(&c, empty, &ctx, &e), -1);
+	CHECK(strstr(e.msg, "no AWS credentials found") != NULL);
+	CHECK_STR(creds_chain[0].name, "environment");
+	CHECK_STR(creds_chain[1].name, "container");
+	CHECK(creds_chain[2].load == NULL);
+}
+
 int main(void)
 {
 	RUN(test_env_keys);
@@ -454,5 +625,8 @@ int main(void)
 	RUN(test_container_refused);
 	RUN(test_container_malformed);
 	RUN(test_parse_time);
+	RUN(test_chain_order);
+	RUN(test_chain_failures);
+	RUN(test_chain_custom);
 	return unit_done("test_creds");
 }

@@ -253,6 +253,53 @@ static void test_host_malformed(void)
 }
 
 /* A DNS name is at most 253 bytes (found by fuzz_creds: a 1,400-byte host was accepted). */
+/* The plain-http rule's one home: each class, ports, brackets, and near misses. */
+static void test_host_class(void)
+{
+	static const struct {
+		const char *host;
+		int want;
+	} v[] = {
+	        {"127.0.0.1", ENDPOINT_HOST_LOOPBACK},
+	        {"127.255.3.4:8080", ENDPOINT_HOST_LOOPBACK},
+	        {"localhost", ENDPOINT_HOST_LOOPBACK},
+	        {"LocalHost:9", ENDPOINT_HOST_LOOPBACK},
+	        {"[::1]", ENDPOINT_HOST_LOOPBACK},
+	        {"[0:0::1]:8443", ENDPOINT_HOST_LOOPBACK},
+	        {"::1", ENDPOINT_HOST_LOOPBACK},
+	        {"169.254.170.2", ENDPOINT_HOST_CONTAINER},
+	        {"169.254.170.23:80", ENDPOINT_HOST_CONTAINER},
+	        {"[fd00:ec2::23]", ENDPOINT_HOST_CONTAINER},
+	        {"[fd00:ec2:0::23]:80", ENDPOINT_HOST_CONTAINER},
+	        {"169.254.169.254", ENDPOINT_HOST_IMDS},
+	        {"169.254.169.254:80", ENDPOINT_HOST_IMDS},
+	        {"[fd00:ec2::254]", ENDPOINT_HOST_IMDS},
+	        {"169.254.170.3", 0},
+	        {"169.254.169.253", 0},
+	        {"10.0.0.1", 0},
+	        {"128.0.0.1", 0},
+	        {"127.0.0.1.example.com", 0},
+	        {"localhost.example.com", 0},
+	        {"example.com", 0},
+	        {"[::2]", 0},
+	        {"[fd00:ec2::24]", 0},
+	        {"[::1", 0},
+	        {"[::1]x", 0},
+	        {"[127.0.0.1]", 0},
+	        {"127.1", 0},
+	        {"", 0},
+	        {"[]", 0},
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		int got = endpoint_host_class(v[i].host);
+		if (got != v[i].want)
+			fprintf(stderr, "  host %s\n", v[i].host);
+		CHECK_INT(got, v[i].want);
+	}
+	CHECK_INT(endpoint_host_class(NULL), 0);
+}
+
 static void test_host_length(void)
 {
 	char url[400] = "https://", *h = NULL;
@@ -408,6 +455,7 @@ int main(void)
 	RUN(test_host_ipv6_and_paths);
 	RUN(test_host_malformed);
 	RUN(test_host_length);
+	RUN(test_host_class);
 	RUN(test_region_select);
 	RUN(test_region_check_message);
 	RUN(test_service_names);
