@@ -11,6 +11,7 @@
  * (or `make fuzz`, which builds every tests/fuzz target the same way). */
 #include "jsonval.h"
 #include "store.h"
+#include "valuefrom.h"
 
 #include <stdint.h>
 #include <stdio.h>
