@@ -53,15 +53,6 @@ static const struct store_secret *store_secret_named(const struct store_doc *d, 
 	return NULL;
 }
 
-/* A secret ARN's name part ends in ECS's -XXXXXX suffix: 6 letters or digits after a '-'. */
-static int store_has_suffix(const char *name, size_t n)
-{
-	static const char alnum[] =
-	        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-
-	return n >= 8 && name[n - 7] == '-' && strspn(name + n - 6, alnum) == 6;
-}
-
 /* A bare name: that name in the store's account. An ARN (its region is the fetch's): the name
  * part as written first (a partial ARN, or a name that itself ends like a suffix), then the
  * name part without its -XXXXXX suffix, which answers any suffix for a secret keyed by name. */
@@ -69,13 +60,13 @@ static const struct store_secret *store_find_secret(const struct store_doc *d,
                                                     const struct fetch *f)
 {
 	const char *account = f->account ? f->account : d->account;
-	size_t n = strlen(f->name);
+	size_t n = strlen(f->name), base = store_name_base_len(f->name, n);
 	const struct store_secret *sec;
 
 	sec = store_secret_named(d, f->region, account, f->name, n, NULL);
-	if (sec || !f->account || !store_has_suffix(f->name, n))
+	if (sec || !f->account || !base)
 		return sec;
-	return store_secret_named(d, f->region, account, f->name, n - 7, f->name + n - 6);
+	return store_secret_named(d, f->region, account, f->name, base, f->name + base + 1);
 }
 
 /* GetSecretValue's rules: a version id (and, if given too, a stage it carries), else the
