@@ -7,6 +7,8 @@
 
 #include "err.h"
 
+struct json_t;
+
 /* Make jansson wipe every block it frees: its allocations are prefixed with their size, and
  * the free function explicit_bzero()s the block before free(). Parsed secrets, jansson's
  * scratch buffers and response bodies parsed anywhere in the process are covered.
@@ -50,5 +52,12 @@ typedef int (*jsonval_key_fn)(void *ctx, const char *key, const char *value, str
  * whole secret is refused, naming the key when it can, before fn is called at all). */
 int jsonval_each_key(const char *json, size_t len, const char *secret_name, jsonval_key_fn fn,
                      void *ctx, struct shim_err *err);
+
+/* Compact JSON text of v, written as jsonval_get writes an object or array (a string value is
+ * quoted here): key order kept, reals as above, strings in UTF-8 with only '"', '\\' and
+ * control bytes escaped. The offline store keeps a secret given as JSON in this form.
+ * 0 with *out a malloc'd NUL-terminated copy (the caller wipes and frees it) and *len its
+ * length, or -1 on OOM; outputs set only on success. */
+int jsonval_dump(char **out, size_t *len, const struct json_t *v);
 
 #endif

@@ -266,6 +266,21 @@ static void put_compact(struct buf *b, json_t *v)
 	}
 }
 
+int jsonval_dump(char **out, size_t *len, const struct json_t *v)
+{
+	struct buf b = BUF_INIT;
+
+	put_compact(&b, (json_t *)v);
+	buf_grow(&b, 0);
+	if (buf_oom(&b)) {
+		buf_free(&b);
+		return -1;
+	}
+	*len = b.len;
+	*out = buf_detach(&b);
+	return 0;
+}
+
 /* The variable value for v into b (which ends up non-NULL, NUL-terminated). */
 static int render(struct buf *b, json_t *v, const char *secret, const char *key,
                   struct shim_err *err)

@@ -1,9 +1,14 @@
-"""The emulator's data: loads a store document (DESIGN.md 5.6, extended as README.md describes)
-into secrets and parameters per region, and finds them by name or ARN the way AWS does."""
+"""The emulator's data: loads a store document in the product's offline-store format (the
+repository README, section "The offline store", is its definition: names, full and partial
+ARNs, versions and stages, parameter versions and labels, regions) into secrets and parameters
+per region, and finds them by the same rules. What the format leaves to AWS (each secret's ARN
+suffix, version ids of versions keyed by a label, timestamps) the emulator makes up here."""
 
 import base64
+import decimal
 import hashlib
 import json
+import math
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -13,13 +18,14 @@ DEFAULT_ACCOUNT = "123456789012"
 CREATED = 1700000000.0  # fixed timestamps keep responses deterministic
 
 SECRET_VALUE_KEYS = {"string", "json", "binary"}
-SECRET_SPEC_KEYS = SECRET_VALUE_KEYS | {"versions", "stages", "error", "created"}
+SECRET_SPEC_KEYS = SECRET_VALUE_KEYS | {"versions", "stages", "error"}
 PARAM_SPEC_KEYS = {"value", "type", "version", "labels", "history", "data_type"}
 PARAM_TYPES = {"String", "StringList", "SecureString"}
 
 SECRET_ARN_RE = re.compile(r"^arn:(aws[a-z-]*):secretsmanager:([a-z0-9-]+):(\d{12}):secret:(.+)$")
 PARAM_ARN_RE = re.compile(r"^arn:(aws[a-z-]*):ssm:([a-z0-9-]+):(\d{12}):parameter/(.+)$")
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+REGION_RE = re.compile(r"^[a-z0-9-]{1,64}$")
 
 
 class StoreError(ValueError):
@@ -35,7 +41,8 @@ def partition_of(region):
 
 
 def _suffix_for(name):
-    """Real secret ARNs end in -XXXXXX (6 random characters); ours are derived from the name."""
+    """Real secret ARNs end in -XXXXXX (6 random characters); the emulator derives its own from
+    the name so its answers are stable (the store format leaves suffixes to AWS)."""
     n = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")
     out = ""
     for _ in range(6):
@@ -45,6 +52,7 @@ def _suffix_for(name):
 
 
 def _version_id(arn, key):
+    """A version keyed by a staging label has no id in the store; the emulator makes one up."""
     return str(uuid.UUID(bytes=hashlib.md5(f"{arn}/{key}".encode()).digest()))
 
 
@@ -112,6 +120,51 @@ def _is_secret_spec(value):
     return keys <= SECRET_SPEC_KEYS and bool(keys & (SECRET_VALUE_KEYS | {"versions", "error"}))
 
 
+def _number(x):
+    """A JSON number as the product writes it (jsonval): the shortest digits that read back,
+    plain for 1e-6 <= |x| < 1e21, else d.ddde+N; integers as they are."""
+    if isinstance(x, int):
+        return str(x)
+    if x == 0:
+        return "-0" if math.copysign(1.0, x) < 0 else "0"
+    sign, digits, exponent = decimal.Decimal(repr(abs(x))).normalize().as_tuple()
+    ds = "".join(map(str, digits))
+    exp10 = len(ds) - 1 + exponent
+    out = "-" if x < 0 else ""
+    if not -6 <= exp10 < 21:
+        mantissa = ds[0] + ("." + ds[1:] if len(ds) > 1 else "")
+        return f"{out}{mantissa}e{'+' if exp10 >= 0 else '-'}{abs(exp10)}"
+    if exponent >= 0:
+        return out + ds + "0" * exponent
+    point = len(ds) + exponent
+    return out + (ds[:point] + "." + ds[point:] if point > 0 else "0." + "0" * -point + ds)
+
+
+def compact_json(value):
+    """Compact JSON text as the product writes a JSON secret: key order kept, UTF-8 kept, only
+    '"', '\\' and control characters escaped, numbers by _number."""
+    if isinstance(value, dict):
+        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + compact_json(v)
+                              for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(compact_json(v) for v in value) + "]"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _number(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _b64decode(where, text):
+    """Standard base64 as the product reads it: whole groups of 4, '=' only as padding, unused
+    bits zero (what an encoder writes)."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (ValueError, TypeError) as e:
+        raise StoreError(f"{where}: binary is not base64") from e
+    if base64.b64encode(raw).decode() != text:
+        raise StoreError(f"{where}: binary is not base64")
+    return raw
+
+
 def _secret_payload(where, value):
     """Returns (string, binary) for one version's value."""
     if isinstance(value, str):
@@ -121,16 +174,15 @@ def _secret_payload(where, value):
         if len(present) != 1:
             raise StoreError(f"{where}: give exactly one of string, json, binary")
         if "binary" in value:
-            try:
-                return None, base64.b64decode(value["binary"], validate=True)
-            except (ValueError, TypeError) as e:
-                raise StoreError(f"{where}: binary is not base64") from e
+            if not isinstance(value["binary"], str):
+                raise StoreError(f"{where}: binary is not base64")
+            return None, _b64decode(where, value["binary"])
         if "string" in value:
             if not isinstance(value["string"], str):
                 raise StoreError(f"{where}: string must be a string")
             return value["string"], None
         value = value["json"]
-    return json.dumps(value, separators=(",", ":")), None
+    return compact_json(value), None
 
 
 def _secret_versions(where, arn, spec):
@@ -140,14 +192,13 @@ def _secret_versions(where, arn, spec):
             spec = {"string": "", **spec}  # an "error" secret has no readable value
         string, binary = _secret_payload(where, spec)
         stages = ["AWSCURRENT"] + (list(spec.get("stages", [])) if is_spec else [])
-        created = spec.get("created", CREATED) if is_spec else CREATED
-        return [SecretVersion(_version_id(arn, "AWSCURRENT"), stages, string, binary, created)]
+        return [SecretVersion(_version_id(arn, "AWSCURRENT"), stages, string, binary)]
     if not isinstance(spec["versions"], dict) or not spec["versions"]:
         raise StoreError(f"{where}: versions must be a non-empty object")
     out = []
     for key, value in spec["versions"].items():
         # A key of 32-64 characters is a version id (AWS's VersionId length); any other
-        # key is a staging label and the version id is derived from it.
+        # key is a staging label (the emulator makes up the version's id).
         is_spec = _is_secret_spec(value)
         stages = list(value.get("stages", [])) if is_spec else []
         if 32 <= len(key) <= 64:
@@ -156,8 +207,7 @@ def _secret_versions(where, arn, spec):
             version_id = _version_id(arn, key)
             stages.insert(0, key)
         string, binary = _secret_payload(f"{where}: version {key}", value)
-        created = value.get("created", CREATED) if is_spec else CREATED
-        out.append(SecretVersion(version_id, stages, string, binary, created))
+        out.append(SecretVersion(version_id, stages, string, binary))
     current = [v for v in out if "AWSCURRENT" in v.stages]
     if len(current) != 1:
         raise StoreError(f"{where}: exactly one version must carry AWSCURRENT")
@@ -215,18 +265,28 @@ class Store:
             raise StoreError("the store must be a JSON object")
         self.default_region = doc.get("region", region)
         self.account = doc.get("account", account)
+        if not isinstance(self.account, str) or not re.fullmatch(r"\d{12}", self.account):
+            raise StoreError("account must be 12 digits")
         self.regions = {}
-        self._load_section(doc, self.default_region)
+        self._load_section(doc, self.default_region, top=True)
+        if not isinstance(doc.get("regions", {}), dict):
+            raise StoreError("regions must be an object")
         for reg, section in doc.get("regions", {}).items():
+            if not isinstance(section, dict):
+                raise StoreError(f"regions {reg}: must be an object")
             self._load_section(section, reg)
 
     def region(self, region):
         return self.regions.setdefault(region, RegionData())
 
-    def _load_section(self, section, region):
-        unknown = set(section) - {"secrets", "parameters", "regions", "region", "account"}
+    def _load_section(self, section, region, top=False):
+        """The top level, or regions.NAME, which holds only secrets and parameters."""
+        keys = {"secrets", "parameters"} | ({"regions", "region", "account"} if top else set())
+        unknown = set(section) - keys
         if unknown:
             raise StoreError(f"unknown store keys {sorted(unknown)}")
+        if not isinstance(region, str) or not REGION_RE.match(region):
+            raise StoreError(f"invalid region {region!r}")
         for key, spec in section.get("secrets", {}).items():
             self._add_secret(key, spec, region)
         for key, spec in section.get("parameters", {}).items():
@@ -245,6 +305,8 @@ class Store:
         arn = f"arn:{partition}:secretsmanager:{region}:{account}:secret:{name}-{suffix}"
         versions = _secret_versions(f"secret {key}", arn, spec)
         error = spec.get("error") if _is_secret_spec(spec) else None
+        if error is not None and not isinstance(error, str):
+            raise StoreError(f"secret {key}: error must be a string")
         secret = Secret(name, arn, region, account, versions, error)
         self.region(region).secrets[(account, name)] = secret
 
@@ -260,8 +322,11 @@ class Store:
         self.region(region).parameters[(account, name)] = param
 
     def find_secret(self, region, secret_id):
-        """By name (this account), full ARN, or ARN without the -XXXXXX suffix; None if absent.
-        An ARN naming another region than the request's is not found, as on AWS."""
+        """As AWS: by name (this account), by the secret's full ARN, or by partial ARN; None if
+        absent. Unlike the offline store, which cannot know a secret's suffix and so answers a
+        full ARN with any suffix, the emulator plays AWS: it gave every secret its ARN, and a
+        full ARN with another suffix is not found. An ARN naming another region than the
+        request's is not found either."""
         data = self.regions.get(region)
         if data is None:
             return None

@@ -11,6 +11,7 @@
  * (or `make fuzz`, which builds every tests/fuzz target the same way). */
 #include "jsonval.h"
 #include "store.h"
+#include "valuefrom.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@ static const char *const refs[] = {
         "app/rotating::AWSPENDING:0123456789abcdef0123456789abcdef",
         "arn:aws:secretsmanager:us-east-1:123456789012:secret:s",
         "arn:aws:secretsmanager:us-east-1:123456789012:secret:s-AbC123",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:s-AbC123-XyZ789",
         "arn:aws:secretsmanager:eu-west-1:999999999999:secret:x-XyZ123:KEY::",
         "/p",
         "/p:2",
@@ -86,8 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < p.n; i++) {
 			const struct fetch *f = &p.f[i];
 			require(f->done && f->region);
-			if (f->status)
-				require(f->error[0] && !f->value && !f->n_items);
+			if (f->fail.status)
+				require(f->fail.msg[0] && !f->value && !f->n_items);
 			else if (f->kind != FETCH_PATH)
 				require(f->value != NULL);
 			for (size_t k = 0; k < f->n_items; k++)

@@ -683,6 +683,10 @@ def test_store_format_is_checked():
     store = Store({"secrets": {"a": {"json": {"string": "x"}}},
                    "parameters": {"top": {"value": "v", "type": "String"}}})
     assert store.find_secret("us-east-1", "a").versions[0].string == '{"string":"x"}'
+    # JSON secrets are written as the product's jsonval writes them.
+    floats = Store({"secrets": {"j": {"n": 1.0, "e": 1e21, "s": 1.5e-7, "u": "\u00e9"}}})
+    assert floats.find_secret("us-east-1", "j").versions[0].string == \
+        '{"n":1,"e":1e+21,"s":1.5e-7,"u":"\u00e9"}'
     top = store.find_parameter("us-east-1", "arn:aws:ssm:us-east-1:123456789012:parameter/top")
     assert top is not None and top.arn.endswith(":parameter/top")
     bad = [
@@ -694,6 +698,13 @@ def test_store_format_is_checked():
         {"parameters": {"/p": {"value": "v", "type": "Number"}}},
         {"parameters": {"/p": {"nested": "object"}}},
         {"unknown": {}},
+        # The product's rules (README "The offline store"), which the emulator follows too.
+        {"secrets": {"x": {"binary": "AB=="}}},
+        {"secrets": {"x": {"binary": "AAAA="}}},
+        {"regions": {"eu-west-1": {"region": "us-east-1"}}},
+        {"regions": {"../x": {}}},
+        {"account": "1234"},
+        {"secrets": {"x": {"error": 5}}},
     ]
     for doc in bad:
         with pytest.raises(StoreError):

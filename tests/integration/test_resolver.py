@@ -535,3 +535,54 @@ def test_a_bad_region_is_a_usage_error_for_every_backend(aws, tmp_path, region, 
     assert r.stdout == "", "a usage error prints no report"
     if backend == "aws":
         assert aws.requests() == [], "nothing is fetched with a bad region"
+
+
+def test_store_and_emulator_agree(aws, tmp_path):
+    """One document (README "The offline store"), two backends: covenant-shim --store and the
+    emulator serving it give every variable the same value."""
+    pending = "0123456789abcdef0123456789abcdef"
+    doc = {
+        "secrets": {
+            "app/json": {"n": 1.0, "big": 1e21, "small": 1.5e-7, "u": "日本\n",
+                         "l": [True, None]},
+            "app/rotating": {"versions": {"AWSCURRENT": "new", "AWSPREVIOUS": "old",
+                                          pending: {"string": "next", "stages": ["AWSPENDING"]}}},
+            "app/cert": {"binary": "aGVsbG8gYmluYXJ5"},
+            "svc-AbCdEf": "exact", "svc": "base",
+        },
+        "parameters": {"/app/flag": {"value": "v3", "version": 3, "labels": ["prod"],
+                                     "history": {"1": "v1", "2": "v2"}},
+                       "/app/list": ["a", "b"]},
+        "regions": {"eu-west-1": {"secrets": {"app/plain": "eu value"}}},
+    }
+    sm = "arn:aws:secretsmanager:{}:123456789012:secret:{}"
+    refs = {
+        "WHOLE": sm.format("us-east-1", "app/json-Zz9Yy8"),
+        "KEY": sm.format("us-east-1", "app/json:u::"),
+        "PREV": sm.format("us-east-1", "app/rotating::AWSPREVIOUS:"),
+        "PEND": sm.format("us-east-1", "app/rotating:::" + pending),
+        "BIN": sm.format("us-east-1", "app/cert"), "EXACT": sm.format("us-east-1", "svc-AbCdEf"),
+        "BASE": sm.format("us-east-1", "svc-XyZ123"),
+        "EU": sm.format("eu-west-1", "app/plain-AbCdEf"),
+        "LABEL": "arn:aws:ssm:us-east-1:123456789012:parameter/app/flag:prod",
+        "V1": "arn:aws:ssm:us-east-1:123456789012:parameter/app/flag:1",
+        "LIST": "arn:aws:ssm:us-east-1:123456789012:parameter/app/list",
+    }
+    store = tmp_path / "store.json"
+    store.write_text(json.dumps(doc))
+    aws.set_store(copy.deepcopy(doc))
+    offline, got_offline = app_env(aws, tmp_path, ["--store", str(store)],
+                                   clean_env(AWS_REGION="us-east-1", **refs))
+    assert offline.returncode == 0, offline.stderr
+    # The emulator plays AWS: a full ARN must carry the suffix it gave the secret.
+    for var, name, region in (("WHOLE", "app/json", "us-east-1"), ("BASE", "svc", "us-east-1"),
+                              ("EU", "app/plain", "eu-west-1")):
+        got = aws.call("secretsmanager.GetSecretValue", {"SecretId": name}, region=region)
+        refs[var] = got.json()["ARN"]
+    online, got_online = app_env(aws, tmp_path, [], env_for(aws, **refs))
+    assert online.returncode == 0, online.stderr
+    assert {k: got_offline[k] for k in refs} == {k: got_online[k] for k in refs}
+    assert got_offline["WHOLE"] == \
+        '{"n":1,"big":1e+21,"small":1.5e-7,"u":"日本\\n","l":[true,null]}'
+    assert (got_offline["EXACT"], got_offline["BASE"], got_offline["EU"]) == ("exact", "base",
+                                                                             "eu value")

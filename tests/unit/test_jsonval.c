@@ -3,6 +3,7 @@
 #include "unit.h"
 #include "jsonval.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 
 #define SECRET "covenant-connect/app-secrets"
@@ -274,6 +275,27 @@ static void test_each_key_errors(void)
 	CHECK_INT(c.calls, 0);
 }
 
+/* jsonval_dump writes any value as jsonval_get writes an object's: the same text. */
+static void test_dump(void)
+{
+	static const char *const docs[] = {"{\"a\":[1,1.5,1e21,\"\\u00e9\\n\"],\"b\":{\"c\":null}}",
+	                                   "\"s\"", "-0.0", "[]"};
+	static const char *const want[] = {
+	        "{\"a\":[1,1.5,1e+21,\"\xc3\xa9\\n\"],\"b\":{\"c\":null}}", "\"s\"", "-0", "[]"};
+
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		json_t *v = json_loads(docs[i], JSON_DECODE_ANY, NULL);
+		char *out = NULL;
+		size_t len = 0;
+		CHECK(v != NULL);
+		CHECK_INT(jsonval_dump(&out, &len, v), 0);
+		CHECK_STR(out, want[i]);
+		CHECK_INT(len, strlen(want[i]));
+		free(out);
+		json_decref(v);
+	}
+}
+
 static void test_big_value(void)
 {
 	size_t n = 65536, i;
@@ -307,5 +329,6 @@ int main(void)
 	RUN(test_each_key_stop);
 	RUN(test_each_key_errors);
 	RUN(test_big_value);
+	RUN(test_dump);
 	return unit_done("test_jsonval");
 }

@@ -1,6 +1,6 @@
-/* The offline --store backend against store files in a temporary directory: the emulator's
- * format (plain, JSON and binary secrets, versions, parameters with history and labels,
- * regions), its look-up rules, AWS's error codes, and malformed stores. */
+/* The offline --store backend against store files in a temporary directory: the product's store
+ * format (README "The offline store": plain, JSON and binary secrets, versions, parameters with
+ * history and labels, regions), its look-up rules, AWS's error codes, and malformed stores. */
 #include "jsonval.h"
 #include "endpoint.h"
 #include "resolve.h"
@@ -112,21 +112,23 @@ static void test_secret_values(void)
 	              " 'emptybin': {'binary': ''}, 'jstr': {'json': 'abc'}}}"),
 	          0);
 	CHECK_VALUE(&t, plain, "postgresql://localhost/x");
-	CHECK_VALUE(&t, obj, "{\"SECRET_KEY\":\"dev\",\"n\":1.5,\"u\":\"\\u00e9\",\"i\":0}");
+	/* Compact JSON as jsonval writes it: UTF-8 kept, key order kept. */
+	CHECK_VALUE(&t, obj, "{\"SECRET_KEY\":\"dev\",\"n\":1.5,\"u\":\"\xc3\xa9\",\"i\":0}");
 	CHECK_INT(F(&t, bin)->value_len, 3);
 	CHECK(F(&t, bin)->value && memcmp(F(&t, bin)->value, "\0\1\2", 3) == 0);
 	CHECK_VALUE(&t, lit, "{not json}");
 	CHECK_VALUE(&t, js, "{\"string\":\"x\"}");
-	/* What Python's json.dumps(v, separators=(",", ":")) prints for the same document. */
+	/* Reals in their shortest form, plain from 1e-6 to 1e21; only '"', '\\' and control
+	 * bytes escaped. */
 	CHECK_VALUE(&t, arr,
-	            "[\"\\u007f\\u0000\\u001f\\ud83d\\ude00\\n\\t\\\\/"
-	            "\",1,1.0,0.1,1e+16,1000000000000000.0,"
-	            "1e-05,0.0001,-0.0,1e+22,1.2345678901234568e+17,2.5e-300,null,true,false,{}]");
+	            "[\"\x7f\\u0000\\u001f\xf0\x9f\x98\x80\\n\\t\\\\/"
+	            "\",1,1,0.1,10000000000000000,1000000000000000,"
+	            "0.00001,0.0001,-0,1e+22,123456789012345680,2.5e-300,null,true,false,{}]");
 	CHECK_VALUE(&t, num, "42");
 	CHECK_VALUE(&t, notspec, "{\"string\":\"x\",\"other\":1}");
 	CHECK_VALUE(&t, empty, "");
 	CHECK_INT(F(&t, empty)->value_len, 0);
-	/* "json" is JSON text even for a string, as the emulator's json.dumps writes it. */
+	/* "json" is JSON text even for a string. */
 	CHECK_VALUE(&t, jstr, "\"abc\"");
 	done(&t);
 }
@@ -148,10 +150,11 @@ static void test_base64(void)
 	static const struct {
 		const char *b64, *bytes;
 		size_t len;
-	} good[] = {{"AAAA==", "\0\0\0", 3}, {"AAAA=", "\0\0\0", 3},  {"AAE=", "\0\1", 2},
-	            {"AA==", "\0", 1},       {"/+8=", "\xff\xef", 2}, {"aGk/", "hi?", 3}};
-	static const char *const bad[] = {
-	        "AAE", "A", "AA=", "==", "AAE==", "AA==\\n", "A A=", "AA=A"};
+	} good[] = {{"AAAA", "\0\0\0", 3},   {"AAE=", "\0\1", 2}, {"AA==", "\0", 1},
+	            {"/+8=", "\xff\xef", 2}, {"aGk/", "hi?", 3},  {"", "", 0}};
+	/* The standard alphabet, whole groups of 4, '=' only at the end, unused bits zero. */
+	static const char *const bad[] = {"AAAA=",   "AAE",  "A",    "AA=",  "==",   "AAE==",
+	                                  "AA==\\n", "A A=", "AA=A", "AB==", "AAF=", "-_8="};
 	char doc[200];
 
 	for (size_t k = 0; k < sizeof(good) / sizeof(good[0]); k++) {
@@ -182,15 +185,17 @@ static void test_base64(void)
 static void test_secret_lookup(void)
 {
 	struct tplan t = {0};
-	/* The emulator derives a name's suffix from the name: "db" is db-ox0jrl. */
-	size_t name = add(&t, "db"), full = add(&t, ARN_SM "db-ox0jrl");
-	size_t partial = add(&t, ARN_SM "db"), wrong = add(&t, ARN_SM "db-zzzzzz");
+	/* A secret keyed by name answers its full ARN with any -XXXXXX suffix. */
+	size_t name = add(&t, "db"), full = add(&t, ARN_SM "db-AbCdEf");
+	size_t partial = add(&t, ARN_SM "db"), other_suffix = add(&t, ARN_SM "db-zzzzzz");
 	size_t other_arn =
 	        add(&t, "arn:aws:secretsmanager:us-east-1:999999999999:secret:shared/db-XyZ123");
 	size_t other_partial =
 	        add(&t, "arn:aws:secretsmanager:us-east-1:999999999999:secret:shared/db");
 	size_t other_name = add(&t, "shared/db"), keyed = add(&t, ARN_SM "keyed-AbC123");
 	size_t keyed_name = add(&t, "keyed"), keyed_partial = add(&t, ARN_SM "keyed");
+	/* A secret keyed by its full ARN has that suffix: another one is another secret. */
+	size_t keyed_wrong = add(&t, ARN_SM "keyed-XyZ789");
 	size_t eu = add(&t, "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db");
 	size_t missing = add(&t, "nope"), key = add(&t, "db:SOME_KEY::");
 
@@ -198,18 +203,53 @@ static void test_secret_lookup(void)
 	CHECK_VALUE(&t, name, "by-name");
 	CHECK_VALUE(&t, full, "by-name");
 	CHECK_VALUE(&t, partial, "by-name");
-	CHECK_FAIL(&t, wrong, 78, SM_NF);
+	CHECK_VALUE(&t, other_suffix, "by-name");
 	CHECK_VALUE(&t, other_arn, "other");
 	CHECK_VALUE(&t, other_partial, "other");
 	CHECK_FAIL(&t, other_name, 78, SM_NF); /* another account's secret: only by ARN */
 	CHECK_VALUE(&t, keyed, "keyed");
 	CHECK_VALUE(&t, keyed_name, "keyed");
 	CHECK_VALUE(&t, keyed_partial, "keyed");
+	CHECK_FAIL(&t, keyed_wrong, 78, SM_NF);
 	CHECK_FAIL(&t, eu, 78, SM_NF);
 	CHECK_FAIL(&t, missing, 78, SM_NF);
 	CHECK_VALUE(&t, key, "by-name"); /* the JSON key is the resolver's business */
 	CHECK_STR(F(&t, name)->region, "us-east-1");
 	CHECK_STR(F(&t, eu)->region, "eu-west-1");
+	done(&t);
+}
+
+/* The name-against-full-ARN rule: the ARN's name part minus a '-' and 6 letters or digits
+ * equals the key; an exact match of the whole name part comes first. */
+static void test_secret_arn_match(void)
+{
+	struct tplan t = {0};
+	size_t app = add(&t, ARN_SM "app/db-Ab12Cd:PASSWORD::");
+	size_t wrong_name = add(&t, ARN_SM "app/dc-Ab12Cd"), prefix = add(&t, ARN_SM "app-Ab12Cd");
+	size_t short_sfx = add(&t, ARN_SM "app/db-Ab12C"),
+	       long_sfx = add(&t, ARN_SM "app/db-Ab12Cde");
+	size_t no_dash = add(&t, ARN_SM "app/dbxAb12Cd"), punct = add(&t, ARN_SM "app/db-Ab_2Cd");
+	size_t exact = add(&t, ARN_SM "svc-AbCdEf"), base = add(&t, ARN_SM "svc-XyZ123");
+	size_t bare = add(&t, "app/db-Ab12Cd"), region = add(&t, ARN_SM "eu-AbCdEf");
+	size_t account =
+	        add(&t, "arn:aws:secretsmanager:us-east-1:999999999999:secret:app/db-Ab12Cd");
+
+	CHECK_INT(run(&t, "{'secrets': {'app/db': {'PASSWORD': 'pw'}, 'svc': 'base',"
+	                  " 'svc-AbCdEf': 'exact', 'app': 'app'},"
+	                  " 'regions': {'eu-west-1': {'secrets': {'eu': 'x'}}}}"),
+	          0);
+	CHECK_VALUE(&t, app, "{\"PASSWORD\":\"pw\"}");
+	CHECK_FAIL(&t, wrong_name, 78, SM_NF);
+	CHECK_VALUE(&t, prefix, "app"); /* "app-Ab12Cd" is the secret "app" */
+	CHECK_FAIL(&t, short_sfx, 78, SM_NF);
+	CHECK_FAIL(&t, long_sfx, 78, SM_NF);
+	CHECK_FAIL(&t, no_dash, 78, SM_NF);
+	CHECK_FAIL(&t, punct, 78, SM_NF);
+	CHECK_VALUE(&t, exact, "exact"); /* a key that itself ends like a suffix wins */
+	CHECK_VALUE(&t, base, "base");
+	CHECK_FAIL(&t, bare, 78, SM_NF); /* only ARNs carry a suffix; a bare name is exact */
+	CHECK_FAIL(&t, region, 78, SM_NF);
+	CHECK_FAIL(&t, account, 78, SM_NF);
 	done(&t);
 }
 
@@ -228,9 +268,9 @@ static void test_secret_versions(void)
 	size_t clash = add(&t, "app/rotating::AWSCURRENT:" VID);
 	size_t nostage = add(&t, "app/rotating::NOPE:");
 	size_t noid = add(&t, "app/rotating:::fedcba9876543210fedcba9876543210");
-	/* A staging-label key's version id is derived from the ARN and label, as the
-	 * emulator does: md5("ARN/AWSPREVIOUS") spelled as a UUID. */
+	/* A key that is a staging label gives its version no id that can be asked for. */
 	size_t derived = add(&t, "app/rotating:::a6f1143f-d318-3d1b-5135-921b4106d817");
+	size_t label_id = add(&t, "app/rotating:::AWSPREVIOUS");
 	size_t cur2 = add(&t, "app/rotating::AWSCURRENT:");
 	size_t blue = add(&t, "staged::blue:"), staged = add(&t, "staged");
 
@@ -250,7 +290,10 @@ static void test_secret_versions(void)
 	CHECK_FAIL(&t, noid, 78,
 	           "ResourceNotFoundException: Secrets Manager can't find the specified secret "
 	           "value for VersionId: fedcba9876543210fedcba9876543210");
-	CHECK_VALUE(&t, derived, "old");
+	CHECK_FAIL(&t, derived, 78,
+	           "ResourceNotFoundException: Secrets Manager can't find the specified secret "
+	           "value for VersionId: a6f1143f-d318-3d1b-5135-921b4106d817");
+	CHECK_INT(F(&t, label_id)->fail.status, 78);
 	CHECK_VALUE(&t, blue, "s");
 	CHECK_VALUE(&t, staged, "s");
 	done(&t);
@@ -283,7 +326,7 @@ static void test_secret_errors(void)
 	CHECK_FAIL(&t, vstage, 78,
 	           "ResourceNotFoundException: Secrets Manager can't find the specified secret "
 	           "value for staging label: NOPE");
-	/* An empty error is no error, as the emulator's `if secret.error` reads it. */
+	/* An empty error is no error. */
 	CHECK_VALUE(&t, noerr, "fine");
 	done(&t);
 }
@@ -493,6 +536,23 @@ static void test_malformed(void)
 	         "secret \"arn:aws:secretsmanager:us-east-1:123456789012:secret:a\": an ARN key "
 	         "needs "
 	         "the -XXXXXX suffix"},
+	        {"{'secrets': {'arn:aws:secretsmanager:us-east-1:123456789012:secret:a-AbCdEf:k::':"
+	         " 'x'}}",
+	         "secret \"arn:aws:secretsmanager:us-east-1:123456789012:secret:a-AbCdEf:k::\": an "
+	         "ARN key is a secret's ARN, without key, stage or id"},
+	        {"{'secrets': {'arn:aws:ssm:us-east-1:123456789012:parameter/a': 'x'}}",
+	         "secret \"arn:aws:ssm:us-east-1:123456789012:parameter/a\": an ARN key is a "
+	         "secret's ARN"},
+	        {"{'secrets': {'arn:aws:secretsmanager:us-east-1:12:secret:a-AbCdEf': 'x'}}",
+	         "secret \"arn:aws:secretsmanager:us-east-1:12:secret:a-AbCdEf\": "},
+	        {"{'parameters': {'arn:aws:ssm:us-east-1:123456789012:parameter/a:3': 'x'}}",
+	         "parameter \"arn:aws:ssm:us-east-1:123456789012:parameter/a:3\": an ARN key is a "
+	         "parameter's ARN, without selector"},
+	        {"{'region': 'US EAST'}", "region: invalid region"},
+	        {"{'account': '1234'}", "account must be 12 digits"},
+	        {"{'regions': {'eu-west-1': {'region': 'us-east-1'}}}",
+	         "regions \"eu-west-1\": unknown key \"region\""},
+	        {"{'regions': {'../x': {}}}", "regions \"../x\": region: invalid region"},
 	        {"{'parameters': {'/p': 5}}",
 	         "parameter \"/p\": a parameter is a string, a list, or an object with value"},
 	        {"{'parameters': {'/p': {'type': 'String'}}}",
@@ -594,6 +654,26 @@ static void test_duplicates(void)
 	done(&t);
 }
 
+/* DESIGN.md 5.6's example document, as it is written there. */
+static void test_design_example(void)
+{
+	struct tplan t = {0};
+	size_t key = add(&t, ARN_SM "covenant-connect/app-secrets-AbCdEf:SECRET_KEY::");
+	size_t url = add(&t, ARN_SM "covenant-connect/database-url");
+	size_t env = add(&t, "/covenant-connect/config/ENVIRONMENT");
+
+	CHECK_INT(run(&t,
+	              "{'secrets':    {'covenant-connect/app-secrets': {'SECRET_KEY': 'dev'},\n"
+	              "                'covenant-connect/database-url': "
+	              "'postgresql://localhost/covenant'},\n"
+	              " 'parameters': {'/covenant-connect/config/ENVIRONMENT': 'development'}}\n"),
+	          0);
+	CHECK_VALUE(&t, key, "{\"SECRET_KEY\":\"dev\"}");
+	CHECK_VALUE(&t, url, "postgresql://localhost/covenant");
+	CHECK_VALUE(&t, env, "development");
+	done(&t);
+}
+
 /* The example's store resolves every reference of the example's task definition. */
 static void test_example_store(void)
 {
@@ -653,6 +733,7 @@ int main(void)
 	RUN(test_secret_with_nul);
 	RUN(test_base64);
 	RUN(test_secret_lookup);
+	RUN(test_secret_arn_match);
 	RUN(test_secret_versions);
 	RUN(test_secret_errors);
 	RUN(test_parameters);
@@ -663,6 +744,7 @@ int main(void)
 	RUN(test_syntax_error_hides_text);
 	RUN(test_unreadable);
 	RUN(test_duplicates);
+	RUN(test_design_example);
 	RUN(test_example_store);
 	unlink(store_file);
 	rmdir(dir);
