@@ -56,10 +56,6 @@ int store_doc_load(struct store_doc *d, const char *path, struct shim_err *err);
 /* Wipe every value and free everything; safe on a zeroed struct. */
 void store_doc_free(struct store_doc *d);
 
-/* The length of NAME when name[0..n) is NAME-XXXXXX, a secret ARN's name part with the
- * suffix AWS gives every secret ('-' and 6 ASCII letters or digits, NAME not empty); else 0. */
-size_t store_name_base_len(const char *name, size_t n);
-
 /* Whether version v carries staging label stage (its key's label or one of its "stages"). */
 int store_version_has_stage(const struct store_version *v, const char *stage);
 

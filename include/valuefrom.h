@@ -4,6 +4,8 @@
 #ifndef SHIM_VALUEFROM_H
 #define SHIM_VALUEFROM_H
 
+#include <stddef.h>
+
 #include "err.h"
 
 enum ref_kind { REF_SECRET = 1, REF_PARAM = 2 };
@@ -58,6 +60,10 @@ void ref_clear(struct ref *r);
  * not checked here, so a mistyped reference fails loudly in ref_parse instead of being passed
  * to the application as a literal; other ARNs (an SSM document, an S3 bucket) are plain values. */
 int ref_is_arn(const char *s);
+
+/* Secrets Manager's ARNs end the name with '-' and 6 random letters or digits: the length of
+ * name[0..n) without that suffix, or 0 when it has none ("app-secrets-Xy9Ab1" -> 11). */
+size_t ref_secret_base_len(const char *name, size_t n);
 
 /* Whether some value of envp ("NAME=value" strings) is such an ARN: the supervisor then runs
  * the resolver even without a mapping option. */

@@ -321,9 +321,9 @@ static int dotenv_bare_ok(const char *v)
  * \$ (dotenv) and \b \f (JSON); NULL for any other byte. */
 static const char *short_escape(unsigned char c, const char *more)
 {
-	static const char *const esc[128] = {['\\'] = "\\\\", ['"'] = "\\\"", ['\n'] = "\\n",
-	                                     ['\r'] = "\\r",   ['\t'] = "\\t", ['$'] = "\\$",
-	                                     ['\b'] = "\\b",   ['\f'] = "\\f"};
+	static const char *const esc[128] = {
+	        ['\\'] = "\\\\", ['"'] = "\\\"", ['\n'] = "\\n", ['\r'] = "\\r",
+	        ['\t'] = "\\t",  ['$'] = "\\$",  ['\b'] = "\\b", ['\f'] = "\\f"};
 
 	if (c == 0 || c >= 128 || !esc[c])
 		return NULL;

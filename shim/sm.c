@@ -6,6 +6,7 @@
 #include "awsjson.h"
 #include "base64.h"
 #include "sanitize.h"
+#include "valuefrom.h"
 #include "wipe.h"
 
 #include <jansson.h>
@@ -217,18 +218,12 @@ int sm_parse_batch(struct sm_batch *out, const char *body, size_t len, struct sh
 /* ---- matching ---- */
 
 /* full == base + "-" + six ASCII letters or digits (the suffix of every secret's ARN). */
+/* full is base plus ECS's random "-XXXXXX" suffix. */
 static int is_base_plus_suffix(const char *full, const char *base)
 {
-	size_t n = strlen(base), i;
+	size_t n = strlen(base);
 
-	if (strncmp(full, base, n) != 0 || full[n] != '-' || strlen(full + n + 1) != 6)
-		return 0;
-	for (i = n + 1; full[i]; i++) {
-		char c = full[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
-			return 0;
-	}
-	return 1;
+	return ref_secret_base_len(full, strlen(full)) == n && strncmp(full, base, n) == 0;
 }
 
 int sm_value_matches(const struct sm_value *v, const char *id)
@@ -251,20 +246,12 @@ int sm_value_matches(const struct sm_value *v, const char *id)
 
 /* ---- clearing ---- */
 
-static void free_wiped(void *p, size_t n)
-{
-	if (p) {
-		wipe(p, n);
-		free(p);
-	}
-}
-
 void sm_value_clear(struct sm_value *v)
 {
 	if (!v)
 		return;
-	free_wiped(v->string, v->string_len + 1);
-	free_wiped(v->binary, v->binary_len + 1);
+	wipe_free(v->string, v->string_len + 1);
+	wipe_free(v->binary, v->binary_len + 1);
 	free(v->arn);
 	free(v->name);
 	free(v->version_id);

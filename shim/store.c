@@ -5,6 +5,7 @@
 
 #include "awserr.h"
 #include "store_doc.h"
+#include "valuefrom.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -60,7 +61,7 @@ static const struct store_secret *store_find_secret(const struct store_doc *d,
                                                     const struct fetch *f)
 {
 	const char *account = f->account ? f->account : d->account;
-	size_t n = strlen(f->name), base = store_name_base_len(f->name, n);
+	size_t n = strlen(f->name), base = ref_secret_base_len(f->name, n);
 	const struct store_secret *sec;
 
 	sec = store_secret_named(d, f->region, account, f->name, n, NULL);

@@ -272,7 +272,7 @@ static int secret_identify(struct load *l, const char *where, struct store_secre
 	n = strlen(r.name);
 	if (r.kind != REF_SECRET || r.json_key || r.version_stage || r.version_id)
 		load_bad(l, "%s: an ARN key is a secret's ARN, without key, stage or id", where);
-	else if (!store_name_base_len(r.name, n))
+	else if (!ref_secret_base_len(r.name, n))
 		load_bad(l, "%s: an ARN key needs the -XXXXXX suffix", where);
 	else if (!(sec->region = strdup(r.region)) || !(sec->account = strdup(r.account)) ||
 	         !(sec->name = load_dup(r.name, n - 7)))
@@ -325,19 +325,6 @@ static int secret_add(struct load *l, const char *key, const json_t *spec, const
 fail:
 	secret_free(&sec);
 	return -1;
-}
-
-size_t store_name_base_len(const char *name, size_t n)
-{
-	static const char alnum[] =
-	        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-	size_t i;
-
-	if (n < 8 || name[n - 7] != '-')
-		return 0;
-	for (i = n - 6; i < n && name[i] && strchr(alnum, name[i]); i++)
-		;
-	return i == n ? n - 7 : 0;
 }
 
 int store_version_has_stage(const struct store_version *v, const char *stage)

@@ -361,3 +361,16 @@ int ref_env_has_arn(char **envp)
 	}
 	return 0;
 }
+
+size_t ref_secret_base_len(const char *name, size_t n)
+{
+	static const char alnum[] =
+	        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	size_t i;
+
+	if (n < 8 || name[n - 7] != '-')
+		return 0;
+	for (i = n - 6; i < n && name[i] && strchr(alnum, name[i]); i++)
+		;
+	return i == n ? n - 7 : 0;
+}
