@@ -7,6 +7,7 @@
 #include "log.h"
 
 #define SHIM_VERSION "0.1.0"
+#define SHIM_NSIG    65 /* signals 1 to 64, as Linux numbers them */
 
 enum print_format { PRINT_NONE = 0, PRINT_DOTENV, PRINT_JSON, PRINT_SHELL };
 
@@ -20,9 +21,13 @@ struct shim_opts {
 	const char *task_definition, *container, *profile, *store, *region, *audit;
 	struct strlist ssm_paths, secret_json, env_files;
 	int check, iam_policy, group, help, version, digest;
+	int subreaper; /* -s, tini's: accepted, subreaping is automatic */
 	enum print_format print;
 	long grace_ms, stop_delay_ms, refresh_ms, timeout_ms;
 	unsigned char remap_exit[32]; /* bit N set: child status N becomes 0 */
+	/* --rewrite FROM:TO: rewrite[FROM] is the signal forwarded instead of FROM, 0 for
+	 * "do not forward" (dumb-init's FROM:0); rewrite_set[FROM] says whether one is given. */
+	unsigned char rewrite[SHIM_NSIG], rewrite_set[SHIM_NSIG];
 	int verbosity;
 	enum log_format log_format;
 	char **command; /* points into argv; NULL-terminated; command_argc == 0 when absent */
@@ -39,6 +44,10 @@ int opts_report_mode(const struct shim_opts *o);
 /* A mapping option that only the resolver can act on. */
 int opts_has_mapping(const struct shim_opts *o);
 int opts_remaps(const struct shim_opts *o, int status);
+/* The signal to forward for a received sig after --rewrite; 0: forward nothing. */
+int opts_rewrite(const struct shim_opts *o, int sig);
+/* "TERM", "SIGTERM", "term" or "15" -> 15; -1 when no signal has that name or number. */
+int opts_parse_signal(const char *s);
 
 /* "30", "1.5", "500ms", "2m", "1h" -> milliseconds; -1 when malformed, -2 above a week. */
 long opts_parse_duration(const char *s);

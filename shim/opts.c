@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,8 @@ enum opt_id {
 	O_HELP,
 	O_VERSION,
 	O_DIGEST,
+	O_SUBREAPER,
+	O_REWRITE,
 };
 enum { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
 
@@ -64,7 +67,7 @@ static const struct opt_def opt_table[] = {
         {"group", 'g', ARG_NONE, O_GROUP, "COVENANT_SHIM_GROUP"},
         {"grace", 0, ARG_REQUIRED, O_GRACE, "COVENANT_SHIM_GRACE"},
         {"stop-delay", 0, ARG_REQUIRED, O_STOP_DELAY, "COVENANT_SHIM_STOP_DELAY"},
-        {"remap-exit", 0, ARG_REQUIRED, O_REMAP, "COVENANT_SHIM_REMAP_EXIT"},
+        {"remap-exit", 'e', ARG_REQUIRED, O_REMAP, "COVENANT_SHIM_REMAP_EXIT"},
         {"refresh", 0, ARG_REQUIRED, O_REFRESH, "COVENANT_SHIM_REFRESH"},
         {"timeout", 0, ARG_REQUIRED, O_TIMEOUT, "COVENANT_SHIM_TIMEOUT"},
         {"verbose", 'v', ARG_NONE, O_VERBOSE, NULL},
@@ -72,6 +75,9 @@ static const struct opt_def opt_table[] = {
         {"log-format", 0, ARG_REQUIRED, O_LOG_FORMAT, "COVENANT_SHIM_LOG_FORMAT"},
         {"help", 'h', ARG_NONE, O_HELP, NULL},
         {"version", 'V', ARG_NONE, O_VERSION, NULL},
+        /* tini's and dumb-init's spellings (README: "Coming from tini or dumb-init"). */
+        {"subreaper", 's', ARG_NONE, O_SUBREAPER, NULL},
+        {"rewrite", 'r', ARG_REQUIRED, O_REWRITE, "COVENANT_SHIM_REWRITE"},
         /* Internal: the refresh child of DESIGN.md 3.5 prints only a digest. */
         {"digest", 0, ARG_NONE, O_DIGEST, NULL},
 };
@@ -193,14 +199,14 @@ static int add_items(struct strlist *l, const char *value, int split)
 	return 0;
 }
 
-static int apply_remap(struct shim_opts *o, const char *value, int split, const char *src,
+static int apply_remap(struct shim_opts *o, const char *value, const char *src,
                        struct shim_err *err)
 {
 	char item[16];
 	const char *p = value, *end;
 
 	do {
-		end = split ? strchrnul(p, ',') : p + strlen(p);
+		end = strchrnul(p, ',');
 		if ((size_t)(end - p) >= sizeof(item))
 			goto bad;
 		memcpy(item, p, (size_t)(end - p));
@@ -214,6 +220,63 @@ static int apply_remap(struct shim_opts *o, const char *value, int split, const 
 	return 0;
 bad:
 	return shim_err_set(err, SHIM_EX_USAGE, "%s: \"%s\" is not an exit status 0-255", src,
+	                    value);
+}
+
+int opts_parse_signal(const char *s)
+{
+	const char *name = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
+	char *end;
+	long v;
+
+	if (isdigit((unsigned char)*s)) {
+		errno = 0;
+		v = strtol(s, &end, 10);
+		return errno || *end || v < 1 || v > SIGRTMAX ? -1 : (int)v;
+	}
+	for (int sig = 1; sig < SIGRTMIN; sig++) {
+		const char *abbrev = sigabbrev_np(sig);
+		if (abbrev && *name && strcasecmp(name, abbrev) == 0)
+			return sig;
+	}
+	return -1;
+}
+
+/* "FROM:TO[,FROM:TO]...": FROM a signal the supervisor forwards, TO any signal or 0. */
+static int apply_rewrite(struct shim_opts *o, const char *value, const char *src,
+                         struct shim_err *err)
+{
+	char item[40], *colon;
+	const char *p = value, *end;
+	int from, to;
+
+	do {
+		end = strchrnul(p, ',');
+		if ((size_t)(end - p) >= sizeof(item))
+			goto bad;
+		memcpy(item, p, (size_t)(end - p));
+		item[end - p] = '\0';
+		if (!(colon = strchr(item, ':')))
+			goto bad;
+		*colon = '\0';
+		from = opts_parse_signal(item);
+		to = strcmp(colon + 1, "0") == 0 ? 0 : opts_parse_signal(colon + 1);
+		if (from < 0 || to < 0)
+			goto bad;
+		if (from == SIGKILL || from == SIGSTOP || from == SIGCHLD || from == SIGTTIN ||
+		    from == SIGTTOU)
+			return shim_err_set(err, SHIM_EX_USAGE,
+			                    "%s: \"%s\": %s is never forwarded, so it cannot be "
+			                    "rewritten",
+			                    src, value, item);
+		o->rewrite[from] = (unsigned char)to;
+		o->rewrite_set[from] = 1;
+		p = end + 1;
+	} while (*end);
+	return 0;
+bad:
+	return shim_err_set(err, SHIM_EX_USAGE,
+	                    "%s: \"%s\" is not FROM:TO signals (e.g. TERM:QUIT, 15:3, HUP:0)", src,
 	                    value);
 }
 
@@ -341,7 +404,12 @@ static int apply(struct shim_opts *o, const struct opt_def *d, const char *value
 			                    value);
 		return 0;
 	case O_REMAP:
-		return apply_remap(o, value, from_env, src, err);
+		return apply_remap(o, value, src, err);
+	case O_REWRITE:
+		return apply_rewrite(o, value, src, err);
+	case O_SUBREAPER:
+		o->subreaper = 1;
+		return 0;
 	case O_PRINT:
 	case O_LOG_FORMAT:
 		return apply_word(o, d->id, value, src, err);
@@ -536,6 +604,11 @@ int opts_remaps(const struct shim_opts *o, int status)
 	return status >= 0 && status <= 255 && (o->remap_exit[status / 8] & (1u << (status % 8)));
 }
 
+int opts_rewrite(const struct shim_opts *o, int sig)
+{
+	return sig > 0 && sig < SHIM_NSIG && o->rewrite_set[sig] ? o->rewrite[sig] : sig;
+}
+
 const char *opts_usage(void)
 {
 	return "Usage: covenant-shim [OPTION]... [--] [COMMAND [ARG]...]\n"
@@ -572,8 +645,11 @@ const char *opts_usage(void)
 	       "[COVENANT_SHIM_GRACE]\n"
 	       "      --stop-delay SECONDS    wait before forwarding SIGTERM "
 	       "[COVENANT_SHIM_STOP_DELAY]\n"
-	       "      --remap-exit N          report child status N as 0     "
+	       "  -e, --remap-exit N[,N]...   report child status N as 0     "
 	       "[COVENANT_SHIM_REMAP_EXIT]\n"
+	       "  -r, --rewrite FROM:TO       forward signal TO for FROM (TO 0: none) "
+	       "[COVENANT_SHIM_REWRITE]\n"
+	       "  -s, --subreaper             accepted for tini: subreaping is automatic\n"
 	       "      --refresh INTERVAL      re-resolve; restart the child on a change "
 	       "[COVENANT_SHIM_REFRESH]\n"
 	       "Output:\n"
@@ -586,7 +662,9 @@ const char *opts_usage(void)
 	       "\n"
 	       "Exit status: the child's (128+N when killed by signal N); 64 usage, 65 bad input,\n"
 	       "69 AWS unreachable, 77 access denied or no credentials, 78 a variable does not\n"
-	       "resolve, 126 command not executable, 127 command not found, 70 internal error.\n";
+	       "resolve, 126 command not executable, 127 command not found, 70 internal error.\n"
+	       "On a terminal the child gets the foreground only when the shim has it; Ctrl-Z\n"
+	       "stops the shim with the child, so the shell's fg and bg work.\n";
 }
 
 int opts_start(struct shim_opts *out, int argc, char **argv, char **envp)

@@ -3,6 +3,8 @@
 #include "opts.h"
 #include "unit.h"
 
+#include <signal.h>
+
 static int parse(struct shim_opts *o, struct shim_err *e, char **env, char *a0, ...);
 
 #include <stdarg.h>
@@ -228,6 +230,82 @@ static void test_bad_input(void)
 	expect_usage(e4, "COVENANT_SHIM_TIMEOUT: \"soon\"", NULL, NULL, NULL);
 }
 
+/* tini's and dumb-init's spellings: -s, -e N, -r/--rewrite FROM:TO, comma lists. */
+static void test_tini_and_dumb_init_habits(void)
+{
+	struct shim_opts o;
+	struct shim_err e;
+
+	CHECK_INT(parse(&o, &e, no_env, "-s", "-e", "143", "-e2", "--remap-exit", "7,9", "-r",
+	                "TERM:QUIT", "--rewrite=sigint:15", "-r", "HUP:0", "--rewrite",
+	                "10:USR2,usr2:1", "--", "app", NULL),
+	          0);
+	CHECK(o.subreaper);
+	CHECK(opts_remaps(&o, 143) && opts_remaps(&o, 2) && opts_remaps(&o, 7) &&
+	      opts_remaps(&o, 9) && !opts_remaps(&o, 8));
+	CHECK_INT(opts_rewrite(&o, SIGTERM), SIGQUIT);
+	CHECK_INT(opts_rewrite(&o, SIGINT), SIGTERM);
+	CHECK_INT(opts_rewrite(&o, SIGHUP), 0); /* dumb-init's "do not forward" */
+	CHECK_INT(opts_rewrite(&o, SIGUSR1), SIGUSR2);
+	CHECK_INT(opts_rewrite(&o, SIGUSR2), SIGHUP);
+	CHECK_INT(opts_rewrite(&o, SIGQUIT), SIGQUIT); /* untouched */
+	CHECK_INT(opts_rewrite(&o, 64), 64);
+	CHECK_STR(o.command[0], "app");
+	opts_free(&o);
+
+	/* The variable is a comma list; an option replaces it whole. */
+	char *env[] = {"COVENANT_SHIM_REWRITE=TERM:QUIT,SIGWINCH:0", NULL};
+	CHECK_INT(parse(&o, &e, env, NULL), 0);
+	CHECK_INT(opts_rewrite(&o, SIGTERM), SIGQUIT);
+	CHECK_INT(opts_rewrite(&o, SIGWINCH), 0);
+	CHECK(!o.subreaper);
+	opts_free(&o);
+	CHECK_INT(parse(&o, &e, env, "-r", "INT:KILL", NULL), 0);
+	CHECK_INT(opts_rewrite(&o, SIGTERM), SIGTERM);
+	CHECK_INT(opts_rewrite(&o, SIGINT), SIGKILL); /* KILL and STOP may be targets */
+	opts_free(&o);
+	char *empty[] = {"COVENANT_SHIM_REWRITE=", NULL};
+	CHECK_INT(parse(&o, &e, empty, NULL), 0);
+	CHECK_INT(opts_rewrite(&o, SIGTERM), SIGTERM);
+	opts_free(&o);
+
+	CHECK_INT(opts_parse_signal("TERM"), SIGTERM);
+	CHECK_INT(opts_parse_signal("SIGTERM"), SIGTERM);
+	CHECK_INT(opts_parse_signal("sigquit"), SIGQUIT);
+	CHECK_INT(opts_parse_signal("9"), SIGKILL);
+	CHECK_INT(opts_parse_signal("64"), 64);
+	CHECK_INT(opts_parse_signal("65"), -1);
+	CHECK_INT(opts_parse_signal("0"), -1);
+	CHECK_INT(opts_parse_signal("SIG"), -1);
+	CHECK_INT(opts_parse_signal(""), -1);
+	CHECK_INT(opts_parse_signal("TERMX"), -1);
+	CHECK_INT(opts_parse_signal("15x"), -1);
+}
+
+static void test_bad_habits(void)
+{
+	expect_usage(no_env, "--rewrite: \"TERM:NOPE\"", "--rewrite", "TERM:NOPE", NULL);
+	expect_usage(no_env, "--rewrite: \"BOGUS:TERM\"", "--rewrite", "BOGUS:TERM", NULL);
+	expect_usage(no_env, "-r: \"TERM\" is not FROM:TO", "-r", "TERM", NULL);
+	expect_usage(no_env, "-r: \"TERM:\"", "-r", "TERM:", NULL);
+	expect_usage(no_env, "-r: \":QUIT\"", "-r", ":QUIT", NULL);
+	expect_usage(no_env, "-r: \"TERM:QUIT:INT\"", "-r", "TERM:QUIT:INT", NULL);
+	expect_usage(no_env, "-r: \"TERM:QUIT,\"", "-r", "TERM:QUIT,", NULL);
+	expect_usage(no_env, "-r: \"15:99\"", "-r", "15:99", NULL);
+	expect_usage(no_env, "-r: \"0:15\"", "-r", "0:15", NULL);
+	expect_usage(no_env, "KILL is never forwarded", "-r", "KILL:TERM", NULL);
+	expect_usage(no_env, "SIGSTOP is never forwarded", "--rewrite", "SIGSTOP:TERM", NULL);
+	expect_usage(no_env, "CHLD is never forwarded", "-r", "CHLD:TERM", NULL);
+	expect_usage(no_env, "TTIN is never forwarded", "-r", "TTIN:TERM", NULL);
+	expect_usage(no_env, "-r needs a value", "-r", NULL, NULL);
+	expect_usage(no_env, "--subreaper takes no value", "--subreaper=1", NULL, NULL);
+	expect_usage(no_env, "-e: \"x\"", "-e", "x", NULL);
+	expect_usage(no_env, "--remap-exit: \"143,256\"", "--remap-exit", "143,256", NULL);
+	expect_usage(no_env, "--remap-exit: \"143,\"", "--remap-exit", "143,", NULL);
+	char *env[] = {"COVENANT_SHIM_REWRITE=TERM:QUIT,KILL:1", NULL};
+	expect_usage(env, "COVENANT_SHIM_REWRITE: \"TERM:QUIT,KILL:1\"", NULL, NULL, NULL);
+}
+
 static void test_durations(void)
 {
 	CHECK_INT(opts_parse_duration("0"), 0);
@@ -256,6 +334,8 @@ int main(void)
 	RUN(test_report_modes);
 	RUN(test_environment_and_precedence);
 	RUN(test_bad_input);
+	RUN(test_tini_and_dumb_init_habits);
+	RUN(test_bad_habits);
 	RUN(test_durations);
 	return unit_done("test_opts");
 }
