@@ -17,7 +17,7 @@ struct aws_creds {
 };
 
 /* Wipe and free the strings and zero the struct; safe on a zeroed or cleared struct. */
-void creds_clear(struct aws_creds *c);
+void creds_free(struct aws_creds *c);
 
 /* Environment keys: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN); empty
  * values count as unset. Returns 1 with *out filled (overwritten, not freed: pass a zeroed or
@@ -42,13 +42,13 @@ struct creds_http {
  * named by AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (preferred; at most 4096 bytes) else
  * AWS_CONTAINER_AUTHORIZATION_TOKEN, for either URI; a token with CR, LF or another control
  * byte is refused (so is a trailing newline, as botocore does). Empty variables are unset.
- * Returns 1 with *out filled (caller clears with creds_http_clear), 0 when neither URI
+ * Returns 1 with *out filled (caller releases it with creds_http_free), 0 when neither URI
  * variable is set, -1 with SHIM_EX_DATA (65) on a bad configuration (the message names the
  * variable, never the token); 70 on OOM. *out is set only when 1 is returned. */
 int creds_container_request(struct creds_http *out, char **envp, struct shim_err *err);
 
 /* Free both strings (the authorization wiped first) and zero the struct. */
-void creds_http_clear(struct creds_http *r);
+void creds_http_free(struct creds_http *r);
 
 /* Parse the container endpoint's JSON body: AccessKeyId and SecretAccessKey (required,
  * non-empty strings), Token and Expiration (optional strings; Expiration per
@@ -80,8 +80,15 @@ struct creds_response {
  * "Name: value" strings, NULL-terminated, or NULL. 0 with *out filled (a zeroed struct on
  * entry), whatever the HTTP status or transport outcome; -1 with err only when the request
  * cannot be made at all (a URL http_url_check refuses, libcurl failing, out of memory). */
-typedef int (*creds_fetch_fn)(void *ud, struct creds_response *out, const char *method,
-                              const char *url, const char *const *headers, struct shim_err *err);
+/* One request a provider sends (the container endpoint, IMDS, STS, the SSO portal). */
+struct creds_request {
+	const char *method, *url;
+	const char *const *headers; /* "Name: value", NULL-terminated; or NULL */
+	const char *body;           /* or NULL */
+	size_t body_len;
+};
+typedef int (*creds_fetch_fn)(void *ud, struct creds_response *out, const struct creds_request *rq,
+                              struct shim_err *err);
 
 /* What providers may consult. */
 struct creds_ctx {
@@ -104,7 +111,7 @@ struct creds_provider {
 extern const struct creds_provider creds_chain[];
 
 /* Walk chain (NULL: creds_chain) in order; the first provider that finds credentials wins.
- * 0 with *out filled (caller clears with creds_clear; out->source names the provider), or -1
+ * 0 with *out filled (caller releases it with creds_free; out->source names the provider), or -1
  * with err: a provider's failure, or SHIM_EX_NOPERM (77) "no AWS credentials found: ..." when
  * none is configured. *out is set only when 0 is returned. */
 int creds_chain_load(struct aws_creds *out, const struct creds_provider *chain,

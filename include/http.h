@@ -36,7 +36,7 @@ void http_client_free(struct http_client *c);
  * the caller and must stay valid (and unchanged) during http_run; body bytes are sent as they
  * are, on every attempt (a SigV4 signature stays valid for 15 minutes). The "out" fields belong
  * to the request: zero them before the first run (a designated initializer does) and free them
- * with http_req_reset; http_run resets them itself. */
+ * with http_req_free; http_run resets them itself. */
 struct http_req {
 	/* in */
 	const char *method;         /* "GET", "POST", "PUT", ... */
@@ -56,7 +56,7 @@ struct http_req {
 };
 
 /* Free and zero the outputs (the body is wiped); the inputs are left alone. */
-void http_req_reset(struct http_req *r);
+void http_req_free(struct http_req *r);
 
 /* Whether url may be fetched: http or https, and plain http only for a host of any class of
  * endpoint_host_class: loopback (127.0.0.0/8, ::1, localhost), the ECS and EKS credential

@@ -13,7 +13,7 @@ enum print_format { PRINT_NONE = 0, PRINT_DOTENV, PRINT_JSON, PRINT_SHELL };
 
 struct strlist {
 	char **v; /* owned copies */
-	size_t n;
+	size_t n, cap;
 };
 
 struct shim_opts {
@@ -54,9 +54,11 @@ long opts_parse_duration(const char *s);
 
 const char *opts_usage(void);
 
-/* The start both executables share: parse (a bad option: its one line on stderr), set up the
- * logger, answer --help and --version on stdout. Returns -1 to go on with *out filled, or the
- * exit status to leave with (64, or 0 after --help/--version; *out then freed). */
-int opts_start(struct shim_opts *out, int argc, char **argv, char **envp);
+/* The start both executables share: parse, then set up the logger. 0 with *out filled, or -1
+ * with err (64, one line naming the option or variable) and *out cleared. */
+int opts_start(struct shim_opts *out, int argc, char **argv, char **envp, struct shim_err *err);
+
+/* What --help or --version prints on stdout, or NULL when neither was asked. Static. */
+const char *opts_answer(const struct shim_opts *o);
 
 #endif

@@ -9,7 +9,7 @@
 #include "buf.h"
 #include "err.h"
 
-/* One secret version as returned. Every pointer is owned by the struct; sm_value_clear frees
+/* One secret version as returned. Every pointer is owned by the struct; sm_value_free frees
  * them and wipes string and binary. A value may contain NUL bytes: it is kept whole with its
  * length (the resolver refuses it naming the variable), never truncated. */
 struct sm_value {
@@ -48,18 +48,18 @@ int sm_body_get(struct buf *out, const char *id, const char *stage, const char *
                 struct shim_err *err);
 
 /* Parse a 2xx response body (body[0..len), no NUL needed). On success fill *out (the caller
- * clears it) and return 0. A body that is not what the API promises is the service failing:
- * -1 with SHIM_EX_UNAVAILABLE (69) and one line naming the operation and the member, e.g.
- * "GetSecretValue: response member SecretString is not a string" or "BatchGetSecretValue:
- * response member SecretValues[2].SecretBinary is not valid base64"; never a value. 70 when
- * out of memory. *out is untouched on failure.
- * Rules: the body is one JSON object (duplicate keys refused); JSON null counts as absent;
- * a value has a string ARN and/or Name, SecretString and/or SecretBinary as strings (when both
- * are sent, SecretString is used, as ECS does), optional string VersionId and array of string
- * VersionStages; SecretBinary is standard base64 with exact '=' padding and zero pad bits;
- * names, ARNs, ids and stages may not contain NUL. Batch: SecretValues and Errors are arrays
- * and at least one is present (every id asked for lands in one; a service may leave an empty
- * list out); an Errors entry is an object with a string SecretId. Other members are ignored. */
+ * frees it with sm_value_free or sm_batch_free) and return 0. A body that is not what the API
+ * promises is the service failing: -1 with SHIM_EX_UNAVAILABLE (69) and one line naming the
+ * operation and the member, e.g. "GetSecretValue: response member SecretString is not a string" or
+ * "BatchGetSecretValue: response member SecretValues[2].SecretBinary is not valid base64"; never a
+ * value. 70 when out of memory. *out is untouched on failure. Rules: the body is one JSON object
+ * (duplicate keys refused); JSON null counts as absent; a value has a string ARN and/or Name,
+ * SecretString and/or SecretBinary as strings (when both are sent, SecretString is used, as ECS
+ * does), optional string VersionId and array of string VersionStages; SecretBinary is standard
+ * base64 with exact '=' padding and zero pad bits; names, ARNs, ids and stages may not contain NUL.
+ * Batch: SecretValues and Errors are arrays and at least one is present (every id asked for lands
+ * in one; a service may leave an empty list out); an Errors entry is an object with a string
+ * SecretId. Other members are ignored. */
 int sm_parse_get(struct sm_value *out, const char *body, size_t len, struct shim_err *err);
 int sm_parse_batch(struct sm_batch *out, const char *body, size_t len, struct shim_err *err);
 
@@ -73,7 +73,7 @@ int sm_parse_batch(struct sm_batch *out, const char *body, size_t len, struct sh
 int sm_value_matches(const struct sm_value *v, const char *requested_id);
 
 /* Free everything, wiping string and binary; leave the struct zeroed. NULL-safe, idempotent. */
-void sm_value_clear(struct sm_value *v);
-void sm_batch_clear(struct sm_batch *b);
+void sm_value_free(struct sm_value *v);
+void sm_batch_free(struct sm_batch *b);
 
 #endif

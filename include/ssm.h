@@ -40,9 +40,9 @@ int ssm_body_get_parameters(struct buf *out, const char *const *names, size_t n,
 int ssm_body_by_path(struct buf *out, const char *path, const char *next_token,
                      struct shim_err *err);
 
-/* Parse a 2xx body (body[0..len), no NUL needed) into *out (the caller clears it); 0 on
- * success. A body that is not what the API promises is the service failing: -1 with
- * SHIM_EX_UNAVAILABLE (69) and one line naming the operation and member, e.g.
+/* Parse a 2xx body (body[0..len), no NUL needed) into *out (the caller frees it with
+ * ssm_result_free); 0 on success. A body that is not what the API promises is the service failing:
+ * -1 with SHIM_EX_UNAVAILABLE (69) and one line naming the operation and member, e.g.
  * "GetParameters: response member Parameters is not an array" or "GetParametersByPath:
  * response member Parameters[3].Value is missing"; never a value. 70 when out of memory.
  * *out is untouched on failure.
@@ -66,6 +66,6 @@ int ssm_parse_by_path(struct ssm_result *out, const char *body, size_t len, stru
 int ssm_param_matches(const struct ssm_param *p, const char *requested);
 
 /* Free everything, wiping values; leave the struct zeroed. NULL-safe, idempotent. */
-void ssm_result_clear(struct ssm_result *r);
+void ssm_result_free(struct ssm_result *r);
 
 #endif

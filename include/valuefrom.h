@@ -14,7 +14,7 @@ enum ref_kind { REF_SECRET = 1, REF_PARAM = 2 };
  * without it only full ARNs parse (the environment and env files, DESIGN 4.1). */
 #define REF_ALLOW_NAME 0x1u
 
-/* Every string is malloc'd and owned by the struct; ref_clear frees them.
+/* Every string is malloc'd and owned by the struct; ref_free frees them.
  *
  * SSM names in ARNs: AWS writes the ARN of `/a/b` as `...:parameter/a/b` and the ARN of `x` as
  * `...:parameter/x`, so `parameter/x` is ambiguous between `x` and `/x`. Rule: when the part
@@ -47,12 +47,12 @@ struct ref {
  * starting with a digit, at most 100). Secret and parameter names are printable ASCII without
  * spaces; parameter names have no empty '/' segments. Control characters, leading or trailing
  * whitespace and references over 4096 bytes (or ids over 2048) are refused.
- * Returns 0 and fills *out (which the caller ref_clear()s), or -1 with err = SHIM_EX_DATA and a
+ * Returns 0 and fills *out (which the caller ref_free()s), or -1 with err = SHIM_EX_DATA and a
  * message naming the reference and what is wrong; *out is untouched on failure. */
 int ref_parse(struct ref *out, const char *s, unsigned flags, struct shim_err *err);
 
 /* Free the strings of r and zero it; safe on a zeroed struct and on NULL. */
-void ref_clear(struct ref *r);
+void ref_free(struct ref *r);
 
 /* The environment rule (DESIGN 4.1: only full ARNs count as references there): true when s
  * starts like a Secrets Manager secret ARN (`arn:P:secretsmanager:R:A:secret:`) or an SSM

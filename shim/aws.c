@@ -65,18 +65,22 @@ static void call_free(struct call *c)
 	free(c->url);
 	free(c->next_token);
 	sigv4_signed_free(&c->sig);
-	http_req_reset(&c->req);
+	http_req_free(&c->req);
 }
 
 /* ---- credentials and region -------------------------------------------------------------- */
 
 /* A request to a local endpoint (container credentials, task metadata), the creds_fetch_fn
  * the provider chain is given: one request, its final outcome handed to the caller. */
-static int local_get(void *ud, struct creds_response *out, const char *method, const char *url,
-                     const char *const *headers, struct shim_err *err)
+static int local_get(void *ud, struct creds_response *out, const struct creds_request *rq,
+                     struct shim_err *err)
 {
 	struct aws *a = ud;
-	struct http_req req = {.method = method, .url = url, .headers = headers};
+	struct http_req req = {.method = rq->method,
+	                       .url = rq->url,
+	                       .headers = rq->headers,
+	                       .body = rq->body,
+	                       .body_len = rq->body_len};
 	int rc = http_run(a->http, (struct http_req *[]){&req}, 1, a->deadline, err);
 
 	if (rc == 0) {
@@ -86,7 +90,7 @@ static int local_get(void *ud, struct creds_response *out, const char *method, c
 		out->body = req.resp;
 		req.resp = (struct buf)BUF_INIT;
 	}
-	http_req_reset(&req);
+	http_req_free(&req);
 	return rc;
 }
 
@@ -114,7 +118,10 @@ static char *metadata_region(struct aws *a)
 	if (!uri)
 		return NULL;
 	buf_printf(&url, "%s/task", uri);
-	if (!buf_oom(&url) && local_get(a, &resp, "GET", url.ptr, headers, a->err) == 0) {
+	if (!buf_oom(&url) &&
+	    local_get(a, &resp,
+	              &(struct creds_request){.method = "GET", .url = url.ptr, .headers = headers},
+	              a->err) == 0) {
 		if (resp.status == 0)
 			log_warn("ECS task metadata: %s", resp.errmsg);
 		else if (resp.status != 200)
@@ -273,7 +280,7 @@ static int call_prepare(struct aws *a, struct call *c)
 	free(host);
 	if (rc < 0)
 		return -1;
-	http_req_reset(&c->req);
+	http_req_free(&c->req);
 	c->req = (struct http_req){.method = "POST",
 	                           .url = c->url,
 	                           .headers = (const char *const *)c->sig.headers,
@@ -384,7 +391,7 @@ out:
 	for (size_t i = 0; i < a.n_calls; i++)
 		call_free(&a.calls[i]);
 	free(a.calls);
-	creds_clear(&a.creds);
+	creds_free(&a.creds);
 	http_client_free(a.http);
 	return rc;
 }

@@ -139,8 +139,8 @@ static int secrets_result(struct result_call *c, struct shim_err *e)
 		plan_fetch_fail(f0, SHIM_EX_UNAVAILABLE,
 		                "GetSecretValue: the response is for another secret");
 	}
-	sm_batch_clear(&b);
-	sm_value_clear(&v);
+	sm_batch_free(&b);
+	sm_value_free(&v);
 	return rc;
 }
 
@@ -206,7 +206,7 @@ static int ssm_result(struct result_call *c, char **next_token, struct shim_err 
 		rc = ssm_parse_by_path(&r, rq->resp.ptr, rq->resp.len, e) < 0
 		             ? -1
 		             : path_result(c, &r, next_token);
-	ssm_result_clear(&r);
+	ssm_result_free(&r);
 	return rc;
 }
 

@@ -40,7 +40,7 @@ static int header_safe(const char *s, size_t len)
 	return 1;
 }
 
-void creds_clear(struct aws_creds *c)
+void creds_free(struct aws_creds *c)
 {
 	if (!c)
 		return;
@@ -60,7 +60,7 @@ static int creds_set(struct aws_creds *out, const char *id, const char *secret, 
 	c.secret_access_key = strdup(secret);
 	c.session_token = token ? strdup(token) : NULL;
 	if (!c.access_key_id || !c.secret_access_key || (token && !c.session_token)) {
-		creds_clear(&c);
+		creds_free(&c);
 		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
 	}
 	*out = c;
@@ -90,7 +90,7 @@ int creds_from_env(struct aws_creds *out, char **envp, struct shim_err *err)
 	return 1;
 }
 
-void creds_http_clear(struct creds_http *r)
+void creds_http_free(struct creds_http *r)
 {
 	if (!r)
 		return;
@@ -177,7 +177,7 @@ int creds_container_request(struct creds_http *out, char **envp, struct shim_err
 	if (container_url(&r.url, envp, err) < 0)
 		return -1;
 	if (container_token(&r.authorization, envp, err) < 0) {
-		creds_http_clear(&r);
+		creds_http_free(&r);
 		return -1;
 	}
 	*out = r;
@@ -270,7 +270,9 @@ static int container_get(struct creds_response *resp, struct creds_ctx *ctx,
 			return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
 		headers[1] = auth.ptr;
 	}
-	rc = ctx->fetch(ctx->fetch_ud, resp, "GET", ch->url, headers, err);
+	rc = ctx->fetch(
+	        ctx->fetch_ud, resp,
+	        &(struct creds_request){.method = "GET", .url = ch->url, .headers = headers}, err);
 	buf_free(&auth);
 	return rc;
 }
@@ -298,7 +300,7 @@ int creds_from_container(struct aws_creds *out, struct creds_ctx *ctx, struct sh
 		             "ECS container credentials endpoint answered HTTP %ld", resp.status);
 	else if (creds_parse_container(&c, buf_cstr(&resp.body), resp.body.len, err) == 0) {
 		if (c.expiration && c.expiration <= ctx->now) {
-			creds_clear(&c);
+			creds_free(&c);
 			shim_err_set(err, SHIM_EX_NOPERM,
 			             "ECS container credentials: they have already expired");
 		} else {
@@ -308,7 +310,7 @@ int creds_from_container(struct aws_creds *out, struct creds_ctx *ctx, struct sh
 	}
 out:
 	buf_free(&resp.body);
-	creds_http_clear(&ch);
+	creds_http_free(&ch);
 	return rc;
 }
 

@@ -3,6 +3,7 @@
  * buffers, wiped on free, and never appear in error messages. */
 #include "dotenv.h"
 
+#include "array.h"
 #include "env.h"
 #include "wipe.h"
 
@@ -214,15 +215,8 @@ static int check_name(const struct rd *r, const char *name, int line, int has_eq
 
 static int push_entry(struct dotenv *d, size_t *cap, struct dotenv_entry e)
 {
-	if (d->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct dotenv_entry *nv = realloc(d->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return -1;
-		d->v = nv;
-		*cap = ncap;
-	}
+	if (ARRAY_GROW(d->v, *cap, d->n + 1) < 0)
+		return -1;
 	d->v[d->n++] = e;
 	return 0;
 }

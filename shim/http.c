@@ -151,7 +151,7 @@ static void req_clear_outcome(struct http_req *r)
 	r->errmsg[0] = '\0';
 }
 
-void http_req_reset(struct http_req *r)
+void http_req_free(struct http_req *r)
 {
 	req_clear_outcome(r);
 	r->attempts = 0;
@@ -560,7 +560,7 @@ int http_run(struct http_client *c, struct http_req **reqs, size_t n, long long 
 		xs[i].c = c;
 		xs[i].req = reqs[i];
 		xs[i].state = XFER_WAITING;
-		http_req_reset(reqs[i]);
+		http_req_free(reqs[i]);
 	}
 	for (i = 0; i < n; i++)
 		if (xfer_setup(&xs[i]) < 0) {

@@ -51,16 +51,25 @@ static int exec_resolver_in_place(char **argv)
 
 int main(int argc, char **argv)
 {
+	struct shim_err err = {0};
 	struct shim_opts o;
-	int needs_resolver, status = opts_start(&o, argc, argv, environ);
+	const char *answer;
+	int needs_resolver, status;
 
-	if (status >= 0)
-		return status;
+	if (opts_start(&o, argc, argv, environ, &err) < 0) {
+		log_error("%s", err.msg);
+		return err.status;
+	}
+	if ((answer = opts_answer(&o))) {
+		fputs(answer, stdout);
+		opts_free(&o);
+		return 0;
+	}
 	if (opts_report_mode(&o))
 		return exec_resolver_in_place(argv);
 	if (!o.command_argc && !o.task_definition) {
-		fprintf(stderr, "covenant-shim: error: no command given, and no --task-definition "
-		                "to take it from (try --help)\n");
+		log_error(
+		        "no command given, and no --task-definition to take it from (try --help)");
 		opts_free(&o);
 		return SHIM_EX_USAGE;
 	}

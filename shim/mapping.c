@@ -113,7 +113,7 @@ static void mapping_remove(struct mapping *m, struct var *v)
 	wipe_free_str(v->value);
 	free(v->name);
 	free(v->origin);
-	ref_clear(&v->ref);
+	ref_free(&v->ref);
 	memmove(v, v + 1, (m->n - i - 1) * sizeof(*v));
 	m->n--;
 }
@@ -258,7 +258,7 @@ static json_t *td_select(json_t *defs, const char *want, const char *path, struc
 	return c;
 }
 
-static int td_strings(char ***out, size_t *n, json_t *arr, const struct taskdef_ctx *t,
+static int td_strings(char ***out, size_t *n, size_t *cap, json_t *arr, const struct taskdef_ctx *t,
                       const char *what, struct shim_err *err)
 {
 	size_t i;
@@ -272,16 +272,14 @@ static int td_strings(char ***out, size_t *n, json_t *arr, const struct taskdef_
 		                    t->container, what);
 	json_array_foreach(arr, i, s)
 	{
-		char **v = realloc(*out, (*n + 2) * sizeof(*v));
-		if (!v)
+		if (ARRAY_GROW(*out, *cap, *n + 2) < 0)
 			return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
-		*out = v;
-		v[*n] = NULL;
+		(*out)[*n] = NULL;
 		if (!json_is_string(s))
 			return td_fail(t, err, what, i, "not a string");
-		if (!(v[*n] = strdup(json_string_value(s))))
+		if (!((*out)[*n] = strdup(json_string_value(s))))
 			return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
-		v[++*n] = NULL;
+		(*out)[++*n] = NULL;
 	}
 	return 0;
 }
@@ -310,10 +308,10 @@ static int td_command(struct mapping *m, json_t *c, const struct taskdef_ctx *t,
                       struct shim_err *err)
 {
 	char **v = NULL;
-	size_t n = 0, skip = 0;
+	size_t n = 0, cap = 0, skip = 0;
 	int rc = -1;
 
-	if (td_strings(&v, &n, json_object_get(c, "entryPoint"), t, "entryPoint", err) < 0)
+	if (td_strings(&v, &n, &cap, json_object_get(c, "entryPoint"), t, "entryPoint", err) < 0)
 		goto out;
 	if (n)
 		skip = td_shim_words(v, n);
@@ -322,7 +320,7 @@ static int td_command(struct mapping *m, json_t *c, const struct taskdef_ctx *t,
 	if (skip)
 		memmove(v, v + skip, (n - skip + 1) * sizeof(*v));
 	n -= skip;
-	if (td_strings(&v, &n, json_object_get(c, "command"), t, "command", err) < 0)
+	if (td_strings(&v, &n, &cap, json_object_get(c, "command"), t, "command", err) < 0)
 		goto out;
 	m->command = v;
 	v = NULL;
@@ -475,7 +473,7 @@ void mapping_free(struct mapping *m)
 	free(m->vars);
 	for (size_t i = 0; i < m->n_imports; i++) {
 		free(m->imports[i].arg);
-		ref_clear(&m->imports[i].ref);
+		ref_free(&m->imports[i].ref);
 	}
 	free(m->imports);
 	for (size_t i = 0; m->command && m->command[i]; i++)

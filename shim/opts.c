@@ -3,6 +3,7 @@
  * and no global state, so the unit tests can call it again and again. */
 #include "opts.h"
 
+#include "array.h"
 #include "env.h"
 
 #include <ctype.h>
@@ -87,12 +88,7 @@ static const struct opt_def opt_table[] = {
 
 static int strlist_add(struct strlist *l, const char *s, size_t len)
 {
-	char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
-
-	if (!v)
-		return -1;
-	l->v = v;
-	if (!(v[l->n] = strndup(s, len)))
+	if (ARRAY_GROW(l->v, l->cap, l->n + 1) < 0 || !(l->v[l->n] = strndup(s, len)))
 		return -1;
 	l->n++;
 	return 0;
@@ -104,7 +100,7 @@ static void strlist_free(struct strlist *l)
 		free(l->v[i]);
 	free(l->v);
 	l->v = NULL;
-	l->n = 0;
+	l->n = l->cap = 0;
 }
 
 long opts_parse_duration(const char *s)
@@ -327,62 +323,98 @@ static int apply_word(struct shim_opts *o, int id, const char *value, const char
 
 /* Store one value; src names the option or variable for messages, from_env selects the
  * environment's spelling (comma lists, booleans). */
+/* The options that set a string (borrowed from argv or envp). */
+static const char **string_slot(struct shim_opts *o, int id)
+{
+	switch (id) {
+	case O_TASKDEF:
+		return &o->task_definition;
+	case O_CONTAINER:
+		return &o->container;
+	case O_PROFILE:
+		return &o->profile;
+	case O_STORE:
+		return &o->store;
+	case O_REGION:
+		return &o->region;
+	case O_AUDIT:
+		return &o->audit;
+	default:
+		return NULL;
+	}
+}
+
+/* The options that set a flag. */
+static int *flag_slot(struct shim_opts *o, int id)
+{
+	switch (id) {
+	case O_CHECK:
+		return &o->check;
+	case O_IAM:
+		return &o->iam_policy;
+	case O_DIGEST:
+		return &o->digest;
+	case O_HELP:
+		return &o->help;
+	case O_VERSION:
+		return &o->version;
+	case O_SUBREAPER:
+		return &o->subreaper;
+	default:
+		return NULL;
+	}
+}
+
+/* --ssm-path, --secret-json, --env-file: repeatable; their variables are comma lists (but for
+ * COVENANT_SHIM_ENV_FILE, one file). */
+static int apply_list(struct shim_opts *o, int id, const char *value, const char *src, int from_env,
+                      struct shim_err *err)
+{
+	struct strlist *l = id == O_SSM_PATH      ? &o->ssm_paths
+	                    : id == O_SECRET_JSON ? &o->secret_json
+	                                          : &o->env_files;
+
+	if (!*value && !from_env)
+		return shim_err_set(err, SHIM_EX_USAGE, "%s: empty value", src);
+	if (add_items(l, value, from_env && id != O_ENV_FILE) < 0)
+		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+	for (size_t i = 0; id == O_SSM_PATH && i < l->n; i++)
+		if (l->v[i][0] != '/')
+			return shim_err_set(err, SHIM_EX_USAGE,
+			                    "%s: \"%s\" is not a path (paths start with /)", src,
+			                    l->v[i]);
+	return 0;
+}
+
+static int apply_refresh(struct shim_opts *o, const char *value, const char *src,
+                         struct shim_err *err)
+{
+	if (apply_duration(&o->refresh_ms, value, 0, MAX_DURATION_MS, src, err) < 0)
+		return -1;
+	if (o->refresh_ms && o->refresh_ms < 1000)
+		return shim_err_set(err, SHIM_EX_USAGE, "%s: %s is shorter than 1s", src, value);
+	return 0;
+}
+
 static int apply(struct shim_opts *o, const struct opt_def *d, const char *value, const char *src,
                  int from_env, struct shim_err *err)
 {
-	const char **slot = NULL;
+	const char **slot = string_slot(o, d->id);
+	int *flag = flag_slot(o, d->id);
 
-	switch (d->id) {
-	case O_TASKDEF:
-		slot = &o->task_definition;
-		break;
-	case O_CONTAINER:
-		slot = &o->container;
-		break;
-	case O_PROFILE:
-		slot = &o->profile;
-		break;
-	case O_STORE:
-		slot = &o->store;
-		break;
-	case O_REGION:
-		slot = &o->region;
-		break;
-	case O_AUDIT:
-		slot = &o->audit;
-		break;
-	case O_SSM_PATH:
-	case O_SECRET_JSON:
-	case O_ENV_FILE: {
-		struct strlist *l = d->id == O_SSM_PATH      ? &o->ssm_paths
-		                    : d->id == O_SECRET_JSON ? &o->secret_json
-		                                             : &o->env_files;
-		if (!*value && !from_env)
+	if (slot) {
+		if (!*value)
 			return shim_err_set(err, SHIM_EX_USAGE, "%s: empty value", src);
-		if (add_items(l, value, from_env && d->id != O_ENV_FILE) < 0)
-			return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
-		for (size_t i = 0; d->id == O_SSM_PATH && i < l->n; i++)
-			if (l->v[i][0] != '/')
-				return shim_err_set(err, SHIM_EX_USAGE,
-				                    "%s: \"%s\" is not a path (paths start with /)",
-				                    src, l->v[i]);
+		*slot = value;
 		return 0;
 	}
-	case O_CHECK:
-		o->check = 1;
-		return 0;
-	case O_IAM:
-		o->iam_policy = 1;
-		return 0;
-	case O_DIGEST:
-		o->digest = 1;
-		return 0;
-	case O_HELP:
-		o->help = 1;
-		return 0;
-	case O_VERSION:
-		o->version = 1;
-		return 0;
+	if (flag)
+		return *flag = 1, 0;
+	switch (d->id) {
+	case O_SSM_PATH:
+	case O_SECRET_JSON:
+	case O_ENV_FILE:
+		return apply_list(o, d->id, value, src, from_env, err);
 	case O_GROUP:
 		if (!from_env)
 			return o->group = 1, 0;
@@ -397,29 +429,17 @@ static int apply(struct shim_opts *o, const struct opt_def *d, const char *value
 	case O_TIMEOUT:
 		return apply_duration(&o->timeout_ms, value, 1, 3600 * 1000, src, err);
 	case O_REFRESH:
-		if (apply_duration(&o->refresh_ms, value, 0, MAX_DURATION_MS, src, err) < 0)
-			return -1;
-		if (o->refresh_ms && o->refresh_ms < 1000)
-			return shim_err_set(err, SHIM_EX_USAGE, "%s: %s is shorter than 1s", src,
-			                    value);
-		return 0;
+		return apply_refresh(o, value, src, err);
 	case O_REMAP:
 		return apply_remap(o, value, src, err);
 	case O_REWRITE:
 		return apply_rewrite(o, value, src, err);
-	case O_SUBREAPER:
-		o->subreaper = 1;
-		return 0;
 	case O_PRINT:
 	case O_LOG_FORMAT:
 		return apply_word(o, d->id, value, src, err);
 	default:
 		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: unhandled option", src);
 	}
-	if (!*value)
-		return shim_err_set(err, SHIM_EX_USAGE, "%s: empty value", src);
-	*slot = value;
-	return 0;
 }
 
 static const struct opt_def *find_long(const char *name, size_t len)
@@ -667,18 +687,17 @@ const char *opts_usage(void)
 	       "stops the shim with the child, so the shell's fg and bg work.\n";
 }
 
-int opts_start(struct shim_opts *out, int argc, char **argv, char **envp)
+int opts_start(struct shim_opts *out, int argc, char **argv, char **envp, struct shim_err *err)
 {
-	struct shim_err err = {0};
-
-	if (opts_parse(out, argc, argv, envp, &err) < 0) {
-		fprintf(stderr, "covenant-shim: error: %s\n", err.msg);
-		return err.status;
-	}
-	log_setup(out->verbosity, out->log_format);
-	if (!out->help && !out->version)
+	if (opts_parse(out, argc, argv, envp, err) < 0)
 		return -1;
-	fputs(out->help ? opts_usage() : "covenant-shim " SHIM_VERSION "\n", stdout);
-	opts_free(out);
+	log_setup(out->verbosity, out->log_format);
 	return 0;
+}
+
+const char *opts_answer(const struct shim_opts *o)
+{
+	if (o->help)
+		return opts_usage();
+	return o->version ? "covenant-shim " SHIM_VERSION "\n" : NULL;
 }

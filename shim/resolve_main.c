@@ -227,11 +227,19 @@ int main(int argc, char **argv)
 	struct shim_err err = {0};
 	struct shim_opts o;
 	struct mapping m = {0};
+	const char *answer;
 	int status;
 
 	jsonval_init_allocator();
-	if ((status = opts_start(&o, argc, argv, environ)) >= 0)
-		return status;
+	if (opts_start(&o, argc, argv, environ, &err) < 0) {
+		log_error("%s", err.msg);
+		return err.status;
+	}
+	if ((answer = opts_answer(&o))) {
+		fputs(answer, stdout);
+		opts_free(&o);
+		return 0;
+	}
 	if (o.audit || o.iam_policy) {
 		log_error("%s is not implemented yet", o.audit ? "--audit" : "--iam-policy");
 		opts_free(&o);

@@ -120,7 +120,7 @@ int sm_parse_get(struct sm_value *out, const char *body, size_t len, struct shim
 	rc = parse_value(&w, root, &v);
 	json_decref(root); /* at once: the parsed tree holds the secret too */
 	if (rc < 0) {
-		sm_value_clear(&v);
+		sm_value_free(&v);
 		return -1;
 	}
 	*out = v;
@@ -208,7 +208,7 @@ int sm_parse_batch(struct sm_batch *out, const char *body, size_t len, struct sh
 		rc = 0;
 	json_decref(root);
 	if (rc < 0) {
-		sm_batch_clear(&b);
+		sm_batch_free(&b);
 		return -1;
 	}
 	*out = b;
@@ -246,7 +246,7 @@ int sm_value_matches(const struct sm_value *v, const char *id)
 
 /* ---- clearing ---- */
 
-void sm_value_clear(struct sm_value *v)
+void sm_value_free(struct sm_value *v)
 {
 	if (!v)
 		return;
@@ -261,12 +261,12 @@ void sm_value_clear(struct sm_value *v)
 	memset(v, 0, sizeof(*v));
 }
 
-void sm_batch_clear(struct sm_batch *b)
+void sm_batch_free(struct sm_batch *b)
 {
 	if (!b)
 		return;
 	for (size_t i = 0; i < b->n_values; i++)
-		sm_value_clear(&b->values[i]);
+		sm_value_free(&b->values[i]);
 	for (size_t i = 0; i < b->n_errors; i++) {
 		free(b->errors[i].secret_id);
 		free(b->errors[i].code);

@@ -118,7 +118,7 @@ static int finish(struct ssm_result *out, struct ssm_result *r, json_t *root, in
 {
 	json_decref(root);
 	if (rc < 0) {
-		ssm_result_clear(r);
+		ssm_result_free(r);
 		return -1;
 	}
 	*out = *r;
@@ -226,7 +226,7 @@ int ssm_param_matches(const struct ssm_param *p, const char *requested)
 
 /* ---- clearing ---- */
 
-void ssm_result_clear(struct ssm_result *r)
+void ssm_result_free(struct ssm_result *r)
 {
 	if (!r)
 		return;

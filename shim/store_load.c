@@ -281,7 +281,7 @@ static int secret_identify(struct load *l, const char *where, struct store_secre
 		rc = 0;
 	if (rc == 0)
 		memcpy(sec->suffix, r.name + n - 6, 7);
-	ref_clear(&r);
+	ref_free(&r);
 	return rc;
 }
 
@@ -575,7 +575,7 @@ static int param_identify(struct load *l, const char *where, struct store_param 
 		load_oom(l);
 	else
 		rc = 0;
-	ref_clear(&r);
+	ref_free(&r);
 	return rc;
 }
 

@@ -4,6 +4,8 @@
  * owns job control at a terminal: the foreground, and stopping with the child (Ctrl-Z). */
 #include "supervise.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -26,14 +28,6 @@ struct sup {
 	int sfd;
 	int job_stopped; /* the terminal stopped the child's group; SIGCONT resumes it */
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int supervise_exit_status(int wstatus)
 {
@@ -122,7 +116,7 @@ static void forward(struct sup *s, int sig)
 		log_msg(loud ? LOG_INFO : LOG_DEBUG, "forwarded %s to %s %d", sig_name(sig),
 		        s->o->group ? "process group" : "child", (int)s->child);
 	if (loud && s->o->grace_ms > 0 && !s->kill_at) {
-		s->kill_at = now_ms() + s->o->grace_ms;
+		s->kill_at = clock_ms() + s->o->grace_ms;
 		log_info("will SIGKILL process group %d if it still runs in %ld ms (--grace)",
 		         (int)s->child, s->o->grace_ms);
 	}
@@ -159,7 +153,7 @@ static void on_signal(struct sup *s, int sig)
 		return;
 	if (sig == SIGTERM && s->o->stop_delay_ms > 0) {
 		if (!s->forward_at) {
-			s->forward_at = now_ms() + s->o->stop_delay_ms;
+			s->forward_at = clock_ms() + s->o->stop_delay_ms;
 			log_info("received SIGTERM: forwarding it in %ld ms (--stop-delay)",
 			         s->o->stop_delay_ms);
 			return;
@@ -262,7 +256,7 @@ static void drain_signals(struct sup *s)
 static int wait_events(struct sup *s, long long deadline)
 {
 	struct pollfd pfd = {.fd = s->sfd, .events = POLLIN};
-	long long left = deadline ? deadline - now_ms() : -1;
+	long long left = deadline ? deadline - clock_ms() : -1;
 
 	if (deadline && left < 0)
 		left = 0;
@@ -290,7 +284,7 @@ static void run_until_child_exits(struct sup *s)
 			log_warn("poll: %s", strerror(errno));
 			continue;
 		}
-		long long t = now_ms();
+		long long t = clock_ms();
 		if (s->forward_at && t >= s->forward_at && s->child_status == -1) {
 			s->forward_at = 0;
 			forward(s, SIGTERM);
@@ -317,9 +311,9 @@ static void stop_leftovers(struct sup *s)
 	kill(-s->child, SIGTERM);
 	if (s->o->grace_ms <= 0)
 		return;
-	deadline = now_ms() + s->o->grace_ms;
+	deadline = clock_ms() + s->o->grace_ms;
 	while (kill(-s->child, 0) == 0) {
-		if (now_ms() >= deadline) {
+		if (clock_ms() >= deadline) {
 			log_warn("process group %d still runs after --grace: sending SIGKILL",
 			         (int)s->child);
 			kill(-s->child, SIGKILL);

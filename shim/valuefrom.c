@@ -309,14 +309,14 @@ int ref_parse(struct ref *out, const char *s, unsigned flags, struct shim_err *e
 	else
 		rc = parse_secret_tail(&r, s, (struct span){s, len}, 0, err);
 	if (rc < 0) {
-		ref_clear(&r);
+		ref_free(&r);
 		return -1;
 	}
 	*out = r;
 	return 0;
 }
 
-void ref_clear(struct ref *r)
+void ref_free(struct ref *r)
 {
 	if (!r)
 		return;

@@ -59,7 +59,7 @@ static void fuzz_container_body(const uint8_t *data, size_t size)
 		if (c.access_key_id)
 			abort();
 	}
-	creds_clear(&c);
+	creds_free(&c);
 	free(body);
 }
 
@@ -115,7 +115,7 @@ static void fuzz_env_urls(const char *s)
 		abort();
 	if (rc < 0)
 		check_err(&e, SHIM_EX_DATA, SHIM_EX_DATA);
-	creds_http_clear(&r);
+	creds_http_free(&r);
 }
 
 static void fuzz_region(const char *s, const uint8_t *data, size_t size)

@@ -54,7 +54,7 @@ static void parse_raw(const char *body, size_t size, const char *id)
 	if (sm_parse_get(&v, body, size, &err) == 0) {
 		check_value(&v);
 		sm_value_matches(&v, id);
-		sm_value_clear(&v);
+		sm_value_free(&v);
 	} else {
 		check_err(&err);
 	}
@@ -67,7 +67,7 @@ static void parse_raw(const char *body, size_t size, const char *id)
 		for (size_t i = 0; i < b.n_errors; i++)
 			if (!b.errors[i].secret_id || !b.errors[i].code || !b.errors[i].message)
 				abort();
-		sm_batch_clear(&b);
+		sm_batch_free(&b);
 	} else {
 		check_err(&err);
 	}
@@ -109,7 +109,7 @@ static void binary_roundtrip(const uint8_t *data, size_t size)
 		abort();
 	if (v.binary_len != size || (size && memcmp(v.binary, data, size) != 0))
 		abort();
-	sm_value_clear(&v);
+	sm_value_free(&v);
 out:
 	free(b64);
 	buf_free(&body);
@@ -143,7 +143,7 @@ static void base64_oracle(const char *s, size_t n)
 	if (ours && ((size_t)got != v.binary_len || memcmp(ossl, v.binary, (size_t)got) != 0))
 		abort();
 	if (ours)
-		sm_value_clear(&v);
+		sm_value_free(&v);
 out:
 	free(ossl);
 	free(enc);

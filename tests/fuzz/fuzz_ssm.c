@@ -78,7 +78,7 @@ static void parse_raw(const char *body, size_t size, const char *requested)
 		if (r.next_token)
 			abort();
 		check_result(&r, requested);
-		ssm_result_clear(&r);
+		ssm_result_free(&r);
 	} else {
 		check_err(&err);
 	}
@@ -87,7 +87,7 @@ static void parse_raw(const char *body, size_t size, const char *requested)
 		if (r.n_invalid)
 			abort();
 		check_result(&r, requested);
-		ssm_result_clear(&r);
+		ssm_result_free(&r);
 	} else {
 		check_err(&err);
 	}

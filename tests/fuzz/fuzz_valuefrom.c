@@ -74,8 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_ref(&loose, s);
 	else
 		require(loose.id == NULL);
-	ref_clear(&strict);
-	ref_clear(&loose);
+	ref_free(&strict);
+	ref_free(&loose);
 	free(s);
 	return 0;
 }

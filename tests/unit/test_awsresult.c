@@ -45,7 +45,7 @@ static int apply(struct plan *p, enum aws_op op, const size_t *idx, size_t n, st
 	int rc = awsresult_apply(p, op, idx, n, rq, token ? token : &none, &err);
 
 	free(none);
-	http_req_reset(rq);
+	http_req_free(rq);
 	return rc;
 }
 

@@ -37,13 +37,13 @@ static void test_env_keys(void)
 	CHECK(c.session_token == NULL);
 	CHECK_STR(c.source, "environment");
 	CHECK_INT(c.expiration, 0);
-	creds_clear(&c);
+	creds_free(&c);
 	CHECK(c.access_key_id == NULL && c.secret_access_key == NULL);
 	CHECK_INT(creds_from_env(&c, with_tok, &e), 1);
 	CHECK_STR(c.session_token, STOK);
-	creds_clear(&c);
-	creds_clear(&c); /* twice is harmless */
-	creds_clear(NULL);
+	creds_free(&c);
+	creds_free(&c); /* twice is harmless */
+	creds_free(NULL);
 }
 
 static void test_env_absent_or_partial(void)
@@ -96,7 +96,7 @@ static void check_container_ok(char **envp, const char *want_url, const char *wa
 		CHECK(r.authorization == NULL);
 	if (!r.url)
 		fprintf(stderr, "  error: %s\n", e.msg);
-	creds_http_clear(&r);
+	creds_http_free(&r);
 	CHECK(r.url == NULL && r.authorization == NULL);
 }
 
@@ -110,7 +110,7 @@ static void check_container_bad(char **envp, const char *var)
 	CHECK(strstr(e.msg, var) != NULL);
 	check_no_secret(&e);
 	CHECK(r.url == NULL && r.authorization == NULL);
-	creds_http_clear(&r);
+	creds_http_free(&r);
 }
 
 static void test_container_hosts(void)
@@ -245,7 +245,7 @@ static void check_ecs_vector(json_t *t, int *cases)
 	}
 	if (unit_cur_failed)
 		fprintf(stderr, "  ecs vector \"%s\": rc %d, %s\n", docs, rc, e.msg);
-	creds_http_clear(&r);
+	creds_http_free(&r);
 	for (size_t i = 0; i < n; i++)
 		free(envp[i]);
 	(*cases)++;
@@ -301,14 +301,14 @@ static void test_container_response(void)
 	CHECK_STR(c.session_token, STOK);
 	CHECK_INT(c.expiration, 1704164645);
 	CHECK_STR(c.source, "container");
-	creds_clear(&c);
+	creds_free(&c);
 	CHECK_INT(parse(imds, &c, &e), 0);
 	CHECK_INT(c.expiration, 1709208000);
-	creds_clear(&c);
+	creds_free(&c);
 	CHECK_INT(parse(minimal, &c, &e), 0);
 	CHECK(c.session_token == NULL);
 	CHECK_INT(c.expiration, 0);
-	creds_clear(&c);
+	creds_free(&c);
 }
 
 static void test_container_refused(void)
@@ -369,7 +369,7 @@ static void test_container_malformed(void)
 		CHECK_INT(e.status, SHIM_EX_UNAVAILABLE);
 		check_no_secret(&e);
 		CHECK(c.access_key_id == NULL);
-		creds_clear(&c);
+		creds_free(&c);
 	}
 	CHECK_INT(creds_parse_container(&c, NULL, 0, &e), -1);
 	/* Not NUL-terminated: the length bounds the parse. */
@@ -380,7 +380,7 @@ static void test_container_malformed(void)
 	                                41, &e),
 	          0);
 	CHECK_STR(c.secret_access_key, "b");
-	creds_clear(&c);
+	creds_free(&c);
 }
 
 static void test_parse_time(void)
@@ -453,10 +453,12 @@ struct fake {
 	char url[256], auth[256];
 };
 
-static int fake_fetch(void *ud, struct creds_response *out, const char *method, const char *url,
-                      const char *const *headers, struct shim_err *err)
+static int fake_fetch(void *ud, struct creds_response *out, const struct creds_request *rq,
+                      struct shim_err *err)
 {
 	struct fake *f = ud;
+	const char *method = rq->method, *url = rq->url;
+	const char *const *headers = rq->headers;
 
 	f->calls++;
 	CHECK_STR(method, "GET");
@@ -503,7 +505,7 @@ static void test_chain_order(void)
 	CHECK_STR(c.source, "environment");
 	CHECK_STR(c.access_key_id, AKID);
 	CHECK_INT(f.calls, 0); /* env keys win: the endpoint is never asked */
-	creds_clear(&c);
+	creds_free(&c);
 
 	CHECK_INT(chain(cont, &f, 1700000000, &c, &e), 0);
 	CHECK_STR(c.source, "container");
@@ -514,7 +516,7 @@ static void test_chain_order(void)
 	CHECK_INT(f.calls, 1);
 	CHECK_STR(f.url, "http://127.0.0.1:9/c");
 	CHECK_STR(f.auth, "tok123");
-	creds_clear(&c);
+	creds_free(&c);
 }
 
 static void check_chain_fails(char **envp, struct fake *f, long long now, int status,
@@ -606,7 +608,7 @@ static void test_chain_custom(void)
 	CHECK_INT(creds_chain_load(&c, mine, &ctx, &e), 0);
 	CHECK_STR(c.source, "static");
 	CHECK_STR(c.access_key_id, "AKIDSTATIC");
-	creds_clear(&c);
+	creds_free(&c);
 	CHECK_INT(creds_chain_load(&c, empty, &ctx, &e), -1);
 	CHECK(strstr(e.msg, "no AWS credentials found") != NULL);
 	CHECK_STR(creds_chain[0].name, "environment");

@@ -377,7 +377,7 @@ static void test_ok(void)
 	CHECK_INT(run_one(c, &r, 0), 0);
 	CHECK_INT(r.attempts, 1);
 	CHECK_STR(buf_cstr(&r.resp), "hello");
-	http_req_reset(&r);
+	http_req_free(&r);
 	CHECK(r.resp.ptr == NULL && r.request_id == NULL && r.status == 0);
 	http_client_free(c);
 }
@@ -399,7 +399,7 @@ static void test_post_body(void)
 	CHECK_INT(r.status, 200);
 	CHECK_INT(r.resp.len, sizeof(body));
 	CHECK(r.resp.ptr && memcmp(r.resp.ptr, body, sizeof(body)) == 0);
-	http_req_reset(&r);
+	http_req_free(&r);
 	http_client_free(c);
 }
 
@@ -412,7 +412,7 @@ static void test_retry_503(void)
 	CHECK_INT(r.status, 200);
 	CHECK_INT(r.attempts, 2);
 	CHECK_STR(buf_cstr(&r.resp), "ok after retries");
-	http_req_reset(&r);
+	http_req_free(&r);
 	http_client_free(c);
 }
 
@@ -430,7 +430,7 @@ static void test_retry_throttling(void)
 	CHECK_INT(r.status, 200);
 	CHECK_INT(r.attempts, 3);
 	CHECK(r.error_type == NULL);
-	http_req_reset(&r);
+	http_req_free(&r);
 
 	/* With 2 attempts the throttling answer is final, its header and body kept. */
 	CHECK_INT(http_client_new(&c2, &o2, &err), 0);
@@ -443,7 +443,7 @@ static void test_retry_throttling(void)
 	CHECK_STR(e.code, "ThrottlingException");
 	CHECK_STR(e.message, "Rate exceeded");
 	CHECK_INT(awserr_exit_status(e.cls), SHIM_EX_UNAVAILABLE);
-	http_req_reset(&r);
+	http_req_free(&r);
 	http_client_free(c2);
 	http_client_free(c);
 }
@@ -457,7 +457,7 @@ static void test_no_retry_denied(void)
 	CHECK_INT(r.status, 400);
 	CHECK_INT(r.attempts, 1);
 	CHECK_STR(r.error_type, "AccessDeniedException");
-	http_req_reset(&r);
+	http_req_free(&r);
 	http_client_free(c);
 }
 
@@ -470,7 +470,7 @@ static void test_retry_closed(void)
 	CHECK_INT(r.status, 200);
 	CHECK_INT(r.attempts, 2);
 	CHECK_INT(r.transport_error, 0);
-	http_req_reset(&r);
+	http_req_free(&r);
 	http_client_free(c);
 }
 
@@ -487,7 +487,7 @@ static void test_partial_body(void)
 	CHECK(r.errmsg[0] != '\0');
 	CHECK(strstr(r.errmsg, "SECRET") == NULL);
 	CHECK_INT(r.resp.len, 0);
-	http_req_reset(&r);
+	http_req_free(&r);
 	http_client_free(c);
 }
 
@@ -507,7 +507,7 @@ static void test_timeout(void)
 	CHECK(dt >= 550 && dt < 3000);
 	if (!(dt >= 550 && dt < 3000))
 		fprintf(stderr, "  3 attempts of 200 ms took %lld ms\n", dt);
-	http_req_reset(&r);
+	http_req_free(&r);
 	http_client_free(c);
 }
 
@@ -524,13 +524,13 @@ static void test_body_cap(void)
 	CHECK_INT(r.status, 0);
 	CHECK_INT(r.resp.len, 0);
 	CHECK_INT(r.attempts, 1);
-	http_req_reset(&r);
+	http_req_free(&r);
 	/* Exactly at the cap is fine. */
 	r = get("/big/1048576");
 	CHECK_INT(run_one(c, &r, 0), 0);
 	CHECK_INT(r.status, 200);
 	CHECK_INT(r.resp.len, 1048576);
-	http_req_reset(&r);
+	http_req_free(&r);
 	/* No Content-Length: stopped while streaming. */
 	r = get("/stream/1048577");
 	CHECK_INT(run_one(c, &r, 0), 0);
@@ -538,17 +538,17 @@ static void test_body_cap(void)
 	CHECK_STR(r.errmsg, "response body larger than 1 MiB");
 	CHECK_INT(r.resp.len, 0);
 	CHECK_INT(r.attempts, 1);
-	http_req_reset(&r);
+	http_req_free(&r);
 	r = get("/stream/1001");
 	CHECK_INT(run_one(small, &r, 0), 0);
 	CHECK_INT(r.transport_error, HTTP_ERR_TOO_LARGE);
 	CHECK_STR(r.errmsg, "response body larger than 1000 bytes");
-	http_req_reset(&r);
+	http_req_free(&r);
 	r = get("/stream/1000");
 	CHECK_INT(run_one(small, &r, 0), 0);
 	CHECK_INT(r.status, 200);
 	CHECK_INT(r.resp.len, 1000);
-	http_req_reset(&r);
+	http_req_free(&r);
 	http_client_free(small);
 	http_client_free(c);
 }
@@ -574,7 +574,7 @@ static void test_backoff_waited(void)
 	for (i = 0; i < 3; i++) {
 		CHECK_INT(rs[i].status, 200);
 		CHECK_INT(rs[i].attempts, 2);
-		http_req_reset(&rs[i]);
+		http_req_free(&rs[i]);
 	}
 	CHECK(dt >= 950 && dt < 1800);
 	if (!(dt >= 950 && dt < 1800))
@@ -597,7 +597,7 @@ static void test_deadline_backoff(void)
 	CHECK(dt < 300 + 150);
 	if (dt >= 450)
 		fprintf(stderr, "  took %lld ms with a 300 ms deadline\n", dt);
-	http_req_reset(&r);
+	http_req_free(&r);
 	http_client_free(c);
 }
 
@@ -617,7 +617,7 @@ static void test_deadline_in_flight(void)
 	CHECK(dt >= 250 && dt < 300 + 300);
 	if (!(dt >= 250 && dt < 600))
 		fprintf(stderr, "  took %lld ms with a 300 ms deadline\n", dt);
-	http_req_reset(&r);
+	http_req_free(&r);
 	http_client_free(c);
 }
 
@@ -632,7 +632,7 @@ static void test_deadline_passed(void)
 	CHECK_INT(r.attempts, 0);
 	CHECK_INT(r.deadline_hit, 1);
 	CHECK_INT(atomic_load(&stats->requests), before);
-	http_req_reset(&r);
+	http_req_free(&r);
 	http_client_free(c);
 }
 
@@ -657,7 +657,7 @@ static void free_wave(struct http_req *rs, size_t n, int status)
 
 	for (i = 0; i < n; i++) {
 		CHECK_INT(rs[i].status, status);
-		http_req_reset(&rs[i]);
+		http_req_free(&rs[i]);
 	}
 }
 
@@ -928,7 +928,7 @@ static void test_tls(void)
 	CHECK_INT(r.transport_error, CURLE_PEER_FAILED_VERIFICATION);
 	CHECK_INT(r.attempts, 1);
 	CHECK_INT(r.status, 0);
-	http_req_reset(&r);
+	http_req_free(&r);
 
 	CHECK_INT(http_client_new(&own, &o, &err), 0);
 	r = tls_get("127.0.0.1");
@@ -939,13 +939,13 @@ static void test_tls(void)
 	CHECK_INT(run_one(own, &r, 0), 0);
 	CHECK_INT(r.status, 200);
 	CHECK(strstr(buf_cstr(&r.resp), "Reused, TLSv1.3") != NULL);
-	http_req_reset(&r);
+	http_req_free(&r);
 
 	r = tls_get("localhost");
 	CHECK_INT(run_one(own, &r, 0), 0);
 	CHECK_INT(r.transport_error, CURLE_PEER_FAILED_VERIFICATION);
 	CHECK_INT(r.attempts, 1);
-	http_req_reset(&r);
+	http_req_free(&r);
 	http_client_free(own);
 	http_client_free(sys);
 	tls_stop();

@@ -111,10 +111,10 @@ static void test_parse_get_doc_example(void)
 	CHECK(v.binary == NULL);
 	CHECK_INT(v.n_stages, 1);
 	CHECK_STR(v.n_stages ? v.stages[0] : NULL, "AWSPREVIOUS");
-	sm_value_clear(&v);
+	sm_value_free(&v);
 	CHECK(v.string == NULL && v.arn == NULL && v.n_stages == 0);
-	sm_value_clear(&v); /* idempotent */
-	sm_value_clear(NULL);
+	sm_value_free(&v); /* idempotent */
+	sm_value_free(NULL);
 }
 
 static void test_parse_get_nul_and_nulls(void)
@@ -129,13 +129,13 @@ static void test_parse_get_nul_and_nulls(void)
 	CHECK_INT(v.string_len, 3);
 	CHECK(v.string && memcmp(v.string, "a\0b", 4) == 0);
 	CHECK(v.arn == NULL && v.stages == NULL && v.binary == NULL);
-	sm_value_clear(&v);
+	sm_value_free(&v);
 	/* Both values sent: SecretString wins, as in ECS; the binary is not decoded. */
 	body = "{\"Name\":\"n\",\"SecretString\":\"s\",\"SecretBinary\":\"AAAA\"}";
 	CHECK_INT(sm_parse_get(&v, body, strlen(body), &e), 0);
 	CHECK_STR(v.string, "s");
 	CHECK(v.binary == NULL);
-	sm_value_clear(&v);
+	sm_value_free(&v);
 }
 
 /* Decode b64 as a GetSecretValue SecretBinary; -1 when refused. */
@@ -151,7 +151,7 @@ static int decode(const char *b64, unsigned char *dst, size_t *len)
 		CHECK(v.string == NULL && v.binary != NULL);
 		memcpy(dst, v.binary, v.binary_len + 1);
 		*len = v.binary_len;
-		sm_value_clear(&v);
+		sm_value_free(&v);
 	} else {
 		CHECK_INT(e.status, SHIM_EX_UNAVAILABLE);
 		CHECK_STR(e.msg,
@@ -226,9 +226,9 @@ static void test_parse_batch(void)
 		CHECK_STR(b.errors[1].code, "DecryptionFailure");
 		CHECK_STR(b.errors[1].message, "esc?[2Jape"); /* no terminal escape survives */
 	}
-	sm_batch_clear(&b);
-	sm_batch_clear(&b);
-	sm_batch_clear(NULL);
+	sm_batch_free(&b);
+	sm_batch_free(&b);
+	sm_batch_free(NULL);
 }
 
 static void test_parse_batch_partial_lists(void)
@@ -244,10 +244,10 @@ static void test_parse_batch_partial_lists(void)
 	CHECK_INT(b.n_errors, 1);
 	CHECK_STR(b.n_errors ? b.errors[0].code : NULL, "");
 	CHECK_STR(b.n_errors ? b.errors[0].message : NULL, "");
-	sm_batch_clear(&b);
+	sm_batch_free(&b);
 	CHECK_INT(sm_parse_batch(&b, only_values, strlen(only_values), &e), 0);
 	CHECK_INT(b.n_values + b.n_errors, 0);
-	sm_batch_clear(&b);
+	sm_batch_free(&b);
 }
 
 /* A refused body: -1, 69, exactly this message, no secret text in it, *out untouched. */
@@ -269,7 +269,7 @@ static void expect_bad(int batch, const char *body, size_t len, const char *msg)
 	CHECK(strstr(e.msg, "hunter2") == NULL);
 	CHECK(memcmp(&v, &v0, sizeof(v)) == 0 && memcmp(&b, &b0, sizeof(b)) == 0);
 	if (rc == 0)
-		batch ? sm_batch_clear(&b) : sm_value_clear(&v);
+		batch ? sm_batch_free(&b) : sm_value_free(&v);
 }
 
 #define BAD_GET(body, msg)   expect_bad(0, body, strlen(body), "GetSecretValue: " msg)

@@ -106,10 +106,10 @@ static void test_parse_get_parameters(void)
 		CHECK(memcmp(r.params[4].value, "x\0y", 4) == 0);
 		CHECK_INT(r.params[4].version, 0);
 	}
-	ssm_result_clear(&r);
+	ssm_result_free(&r);
 	CHECK(r.params == NULL && r.n_params == 0);
-	ssm_result_clear(&r);
-	ssm_result_clear(NULL);
+	ssm_result_free(&r);
+	ssm_result_free(NULL);
 }
 
 static void test_parse_get_parameters_partial_lists(void)
@@ -122,11 +122,11 @@ static void test_parse_get_parameters_partial_lists(void)
 	CHECK_INT(ssm_parse_get_parameters(&r, only_invalid, strlen(only_invalid), &e), 0);
 	CHECK_INT(r.n_params, 0);
 	CHECK_INT(r.n_invalid, 1);
-	ssm_result_clear(&r);
+	ssm_result_free(&r);
 	/* GetParameters has no NextToken: whatever is there is not read. */
 	CHECK_INT(ssm_parse_get_parameters(&r, ignored_token, strlen(ignored_token), &e), 0);
 	CHECK(r.next_token == NULL);
-	ssm_result_clear(&r);
+	ssm_result_free(&r);
 }
 
 static void test_parse_by_path_pagination(void)
@@ -145,16 +145,16 @@ static void test_parse_by_path_pagination(void)
 	CHECK_INT(r.n_params, 2);
 	CHECK_STR(r.next_token, "fake-aws.2.0123456789abcdef");
 	CHECK_STR(r.n_params == 2 ? r.params[1].name : NULL, "/p/sub/B");
-	ssm_result_clear(&r);
+	ssm_result_free(&r);
 	/* A page may be empty and still not be the last. */
 	CHECK_INT(ssm_parse_by_path(&r, empty_page, strlen(empty_page), &e), 0);
 	CHECK_INT(r.n_params, 0);
 	CHECK_STR(r.next_token, "AAEAA+/=");
-	ssm_result_clear(&r);
+	ssm_result_free(&r);
 	for (size_t i = 0; i < sizeof(last) / sizeof(*last); i++) {
 		CHECK_INT(ssm_parse_by_path(&r, last[i], strlen(last[i]), &e), 0);
 		CHECK(r.next_token == NULL);
-		ssm_result_clear(&r);
+		ssm_result_free(&r);
 	}
 }
 
@@ -175,7 +175,7 @@ static void expect_bad(int by_path, const char *body, size_t len, const char *ms
 	CHECK(strstr(e.msg, "hunter2") == NULL);
 	CHECK(memcmp(&r, &r0, sizeof(r)) == 0);
 	if (rc == 0)
-		ssm_result_clear(&r);
+		ssm_result_free(&r);
 }
 
 #define BAD_GET(body, msg)  expect_bad(0, body, strlen(body), "GetParameters: " msg)

@@ -68,7 +68,7 @@ static void done(struct tplan *t)
 {
 	plan_free(&t->p);
 	for (size_t i = 0; i < t->n; i++)
-		ref_clear(&t->r[i]);
+		ref_free(&t->r[i]);
 	memset(t, 0, sizeof(*t));
 }
 

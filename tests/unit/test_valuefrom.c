@@ -25,7 +25,7 @@ static int refused(const char *s, unsigned flags, const char *want)
 
 	if (ref_parse(&r, s, flags, &err) == 0) {
 		fprintf(stderr, "  accepted: %s\n", s);
-		ref_clear(&r);
+		ref_free(&r);
 		return 0;
 	}
 	ok = err.status == SHIM_EX_DATA && strstr(err.msg, want) != NULL &&
@@ -49,7 +49,7 @@ static void test_secret_arn_plain(void)
 	CHECK_STR(r.id, s);
 	CHECK_STR(r.name, "covenant-connect/app-secrets-AbCdEf");
 	CHECK(!r.json_key && !r.version_stage && !r.version_id && !r.selector);
-	ref_clear(&r);
+	ref_free(&r);
 	CHECK(r.id == NULL && r.kind == 0);
 }
 
@@ -81,7 +81,7 @@ static void test_secret_arn_tail(void)
 		CHECK(null_or(r.json_key, cases[i].key));
 		CHECK(null_or(r.version_stage, cases[i].stage));
 		CHECK(null_or(r.version_id, cases[i].vid));
-		ref_clear(&r);
+		ref_free(&r);
 	}
 }
 
@@ -117,7 +117,7 @@ static void test_partitions(void)
 		CHECK_INT(ref_parse(&r, ok[i], 0, &err), 0);
 		CHECK(r.partition && strncmp(ok[i] + 4, r.partition, strlen(r.partition)) == 0);
 		CHECK(ref_is_arn(ok[i]));
-		ref_clear(&r);
+		ref_free(&r);
 	}
 	CHECK(refused("arn:aws-iso:secretsmanager:us-iso-east-1:" ACCT ":secret:a", 0,
 	              "partition \"aws-iso\" is not aws, aws-cn or aws-us-gov"));
@@ -203,7 +203,7 @@ static void test_param_arn(void)
 		CHECK(null_or(r.selector, cases[i].sel));
 		CHECK(!r.json_key && !r.version_stage && !r.version_id);
 		CHECK_STR(r.region, "us-east-1");
-		ref_clear(&r);
+		ref_free(&r);
 	}
 }
 
@@ -234,7 +234,7 @@ static void test_label_length(void)
 	snprintf(s, sizeof(s), PS "/a:%s", label);
 	CHECK_INT(ref_parse(&r, s, 0, &err), 0);
 	CHECK_INT(strlen(r.selector), 100);
-	ref_clear(&r);
+	ref_free(&r);
 	snprintf(s, sizeof(s), PS "/a:%sL", label);
 	CHECK(refused(s, 0, "is not a version number or a label"));
 }
@@ -249,20 +249,20 @@ static void test_bare_names(void)
 	CHECK_STR(r.id, "/covenant-connect/config/MAIL_PORT");
 	CHECK_STR(r.name, "/covenant-connect/config/MAIL_PORT");
 	CHECK(!r.partition && !r.region && !r.account && !r.selector);
-	ref_clear(&r);
+	ref_free(&r);
 
 	CHECK_INT(ref_parse(&r, "/x:mylabel", REF_ALLOW_NAME, &err), 0);
 	CHECK_STR(r.id, "/x");
 	CHECK_STR(r.name, "/x"); /* a written name keeps its slash */
 	CHECK_STR(r.selector, "mylabel");
-	ref_clear(&r);
+	ref_free(&r);
 
 	CHECK_INT(ref_parse(&r, "covenant-connect/database-url", REF_ALLOW_NAME, &err), 0);
 	CHECK_INT(r.kind, REF_SECRET);
 	CHECK_STR(r.id, "covenant-connect/database-url");
 	CHECK_STR(r.name, "covenant-connect/database-url");
 	CHECK(!r.partition && !r.region && !r.account && !r.json_key);
-	ref_clear(&r);
+	ref_free(&r);
 
 	CHECK_INT(ref_parse(&r, "covenant-connect/app-secrets:SECRET_KEY::", REF_ALLOW_NAME, &err),
 	          0);
@@ -270,11 +270,11 @@ static void test_bare_names(void)
 	CHECK_STR(r.id, "covenant-connect/app-secrets");
 	CHECK_STR(r.json_key, "SECRET_KEY");
 	CHECK(!r.version_stage && !r.version_id);
-	ref_clear(&r);
+	ref_free(&r);
 
 	CHECK_INT(ref_parse(&r, "s:k:AWSPREVIOUS:", REF_ALLOW_NAME, &err), 0);
 	CHECK_STR(r.version_stage, "AWSPREVIOUS");
-	ref_clear(&r);
+	ref_free(&r);
 
 	/* Without the flag (environment, env files) names are not references. */
 	CHECK(refused("covenant-connect/database-url", 0, "not an ARN"));
@@ -329,7 +329,7 @@ static void test_long_input(void)
 	s[strlen(SM) + 1900] = '\0';
 	CHECK_INT(ref_parse(&r, s, 0, &err), 0);
 	CHECK(r.name && strlen(r.name) == 1900);
-	ref_clear(&r);
+	ref_free(&r);
 
 	/* A long field in the message is cut too, keeping the reason visible. */
 	memcpy(s, "arn:aws:secretsmanager:", 23);
@@ -363,8 +363,8 @@ static void test_clear_null(void)
 {
 	struct ref r = {0};
 
-	ref_clear(NULL);
-	ref_clear(&r);
+	ref_free(NULL);
+	ref_free(&r);
 	CHECK(r.id == NULL);
 }
 
