@@ -86,6 +86,8 @@ struct creds_request {
 	const char *const *headers; /* "Name: value", NULL-terminated; or NULL */
 	const char *body;           /* or NULL */
 	size_t body_len;
+	long timeout_ms;  /* connect and transfer, per attempt; 0: the client's defaults */
+	int max_attempts; /* 0: the client's retry policy; 1: no retry (IMDS probing) */
 };
 typedef int (*creds_fetch_fn)(void *ud, struct creds_response *out, const struct creds_request *rq,
                               struct shim_err *err);

@@ -1,0 +1,31 @@
+/* EC2 instance metadata (IMDSv2): a session token (PUT), the instance role's name, then its
+ * credentials; and the instance's region. AWS_EC2_METADATA_DISABLED,
+ * AWS_EC2_METADATA_SERVICE_ENDPOINT and AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE from
+ * ctx->envp win over the profile's settings, as in the SDKs. */
+#ifndef SHIM_IMDS_H
+#define SHIM_IMDS_H
+
+#include "creds.h"
+
+struct imds_params {
+	const char *endpoint;      /* the profile's ec2_metadata_service_endpoint, or NULL */
+	const char *endpoint_mode; /* the profile's ec2_metadata_service_endpoint_mode, or NULL */
+};
+
+/* The endpoint to use (the SDKs' rules: variable, then profile, then the mode's default
+ * http://169.254.169.254 or http://[fd00:ec2::254]). 0 with *out owned by the caller, or -1
+ * with 65 for an unknown mode or a malformed URL. */
+int imds_endpoint(char **out, const struct imds_params *p, char **envp, struct shim_err *err);
+
+/* 1 with *out filled (source "imds"), 0 when IMDS is disabled or does not answer (a laptop:
+ * a short connect timeout, no retries), -1 with err for an answer that refuses (77) or does
+ * not parse (69). */
+int imds_load(struct aws_creds *out, const struct imds_params *p, struct creds_ctx *ctx,
+              struct shim_err *err);
+
+/* The instance's region (placement/region): 1 with *out owned by the caller, 0 when there is
+ * none to be had, -1 with err. */
+int imds_region(char **out, const struct imds_params *p, struct creds_ctx *ctx,
+                struct shim_err *err);
+
+#endif
