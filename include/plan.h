@@ -42,6 +42,7 @@ struct plan {
 };
 
 struct ref;
+struct profile_set;
 
 /* The fetch for a reference, added once (deduplicated); NULL on OOM. */
 struct fetch *plan_add_ref(struct plan *p, const struct ref *r);
@@ -70,6 +71,9 @@ struct backend_cfg {
 	const char *store;   /* --store FILE: the offline backend's document */
 	const char *profile; /* --profile NAME, or NULL */
 	long timeout_ms;     /* --timeout: all of it, retries included; 0 = none */
+	/* The shared config and credentials files (profile_load), or NULL when none were read:
+	 * the profile's region, endpoints and credentials. */
+	const struct profile_set *profiles;
 };
 
 /* What a backend reports. */

@@ -9,6 +9,7 @@
 #include "env.h"
 #include "jsonval.h"
 #include "log.h"
+#include "profile.h"
 #include "wipe.h"
 
 #include <stdint.h>
@@ -141,7 +142,9 @@ static int default_region(struct plan *p, const struct backend_cfg *cfg, char **
                           struct shim_err *err)
 {
 	const char *region = NULL, *source = NULL;
-	int rc = endpoint_region_select(&region, &source, cfg->region, envp, NULL, err);
+	const char *preg =
+	        profile_value(cfg->profiles, profile_select(cfg->profile, envp, NULL), "region");
+	int rc = endpoint_region_select(&region, &source, cfg->region, envp, preg, err);
 
 	if (rc <= 0)
 		return rc;

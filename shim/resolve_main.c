@@ -11,6 +11,7 @@
 #include "log.h"
 #include "mapping.h"
 #include "opts.h"
+#include "profile.h"
 #include "resolve.h"
 #include "store.h"
 
@@ -185,14 +186,14 @@ static int exec_command(const struct shim_opts *o, const struct mapping *m)
 	return shim_exec_status(e);
 }
 
-static int run(const struct shim_opts *o, struct mapping *m)
+static int resolve_and_run(const struct shim_opts *o, struct mapping *m,
+                           const struct backend_cfg *cfg)
 {
-	struct backend_cfg cfg = {o->region, o->store, o->profile, o->timeout_ms};
 	struct backend_stats st = {0};
 	struct shim_err err = {0};
 	int rc, failed, n_failed;
 
-	rc = resolve_mapping(m, &cfg, environ, o->store ? store_fetch_plan : aws_fetch_plan, &st,
+	rc = resolve_mapping(m, cfg, environ, o->store ? store_fetch_plan : aws_fetch_plan, &st,
 	                     &err);
 	if (rc < 0) {
 		log_error("%s", err.msg);
@@ -220,6 +221,27 @@ static int run(const struct shim_opts *o, struct mapping *m)
 	if (o->digest)
 		return print_digest(m);
 	return exec_command(o, m);
+}
+
+/* The AWS backend reads the shared config files first: a file that does not parse stops the
+ * run (65) before any call. */
+static int run(const struct shim_opts *o, struct mapping *m)
+{
+	struct backend_cfg cfg = {o->region, o->store, o->profile, o->timeout_ms, NULL};
+	struct profile_set profiles = {0};
+	struct shim_err err = {0};
+	int status;
+
+	if (!o->store) {
+		if (profile_load(&profiles, environ, &err) < 0) {
+			log_error("%s", err.msg);
+			return err.status;
+		}
+		cfg.profiles = &profiles;
+	}
+	status = resolve_and_run(o, m, &cfg);
+	profile_set_free(&profiles);
+	return status;
 }
 
 int main(int argc, char **argv)

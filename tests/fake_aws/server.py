@@ -302,7 +302,9 @@ class AwsHandler(Handler):
         try:
             form = sts.parse_form(raw)
             action = form.get("Action")
-            self.entry.update(op=action, names=[form["RoleArn"]] if "RoleArn" in form else [])
+            self.entry.update(op=action, names=[form["RoleArn"]] if "RoleArn" in form else [],
+                              sts={k: form[k] for k in ("RoleSessionName", "ExternalId",
+                                                        "DurationSeconds") if k in form})
             if self.command != "POST" or action not in sts.OPERATIONS:
                 raise sts.StsError("InvalidAction", f"Could not find operation {action}.")
             caller = self.sts_caller(action, raw)
