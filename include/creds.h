@@ -66,6 +66,9 @@ int creds_parse_container(struct aws_creds *out, const char *body, size_t len,
 int creds_parse_endpoint(struct aws_creds *out, const char *body, size_t len, const char *what,
                          const char *source, struct shim_err *err);
 
+/* 1 when s[0..len) can go into an HTTP header: no CR, LF, NUL or other control byte. */
+int creds_value_safe(const char *s, size_t len);
+
 /* Copies of id, secret and token (NULL: none) into *out with expiration and source (a static
  * string), all or nothing: 0, or -1 with 70 on OOM (*out untouched). For the providers. */
 int creds_set(struct aws_creds *out, const char *id, const char *secret, const char *token,

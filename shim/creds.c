@@ -40,6 +40,11 @@ static int header_safe(const char *s, size_t len)
 	return 1;
 }
 
+int creds_value_safe(const char *s, size_t len)
+{
+	return header_safe(s, len);
+}
+
 void creds_free(struct aws_creds *c)
 {
 	if (!c)
