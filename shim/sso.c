@@ -446,9 +446,9 @@ static int portal_get(struct aws_creds *out, const struct token *t, const struct
 		shim_err_set(err,
 		             resp.status >= 500 || ae.cls == AWSERR_THROTTLING ? SHIM_EX_UNAVAILABLE
 		                                                               : SHIM_EX_NOPERM,
-		             "GetRoleCredentials for role %s in account %s: HTTP %ld %s%s%s",
-		             p->role_name, p->account_id, resp.status, ae.code,
-		             ae.message[0] ? ": " : "", ae.message);
+		             "GetRoleCredentials for role %s in account %s: HTTP %ld%s%s%s%s",
+		             p->role_name, p->account_id, resp.status, ae.code[0] ? " " : "",
+		             ae.code, ae.message[0] ? ": " : "", ae.message);
 	else if (role_parse(out, &resp.body, err) == 0)
 		rc = 1;
 out:

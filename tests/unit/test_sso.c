@@ -344,6 +344,8 @@ static void test_failures(void)
 	write_cache(LEGACY, token_json(ATOK, VALID, 0, NULL));
 	check_fails(&legacy, &f, NULL, SHIM_EX_NOPERM, "role App+Role in account 123456789012");
 	check_fails(&legacy, &f, NULL, SHIM_EX_NOPERM, "ForbiddenException: No access");
+	f.portal_body = "{\"message\":\"No access\"}"; /* the code only in a header */
+	check_fails(&legacy, &f, NULL, SHIM_EX_NOPERM, "account 123456789012: HTTP 403: No access");
 	f.portal_status = 500;
 	check_fails(&legacy, &f, NULL, SHIM_EX_UNAVAILABLE, "HTTP 500");
 	f.portal_status = 0;
