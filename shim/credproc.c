@@ -187,11 +187,11 @@ static void proc_kill(struct proc *pr)
 		;
 }
 
-/* Read stdout to its end: 0, or -1 (the caller kills) when the time or the cap runs out. */
-static int read_output(struct proc *pr, struct buf *o, long ms, struct shim_err *err)
+/* Read stdout to its end through chunk (the caller wipes it): 0, or -1 (the caller kills)
+ * when the time or the cap runs out. */
+static int read_output(struct proc *pr, struct buf *o, char *chunk, size_t cap, long ms,
+                       struct shim_err *err)
 {
-	char chunk[4096];
-
 	for (;;) {
 		long long left = pr->expiry - clock_ms();
 		struct pollfd p = {pr->out, POLLIN, 0};
@@ -204,19 +204,15 @@ static int read_output(struct proc *pr, struct buf *o, long ms, struct shim_err 
 			return shim_err_set(err, SHIM_EX_NOPERM, "poll: %s", strerror(errno));
 		if (!p.revents)
 			continue;
-		if ((n = read(pr->out, chunk, sizeof(chunk))) < 0 && errno == EINTR)
+		if ((n = read(pr->out, chunk, cap)) < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			wipe(chunk, sizeof(chunk));
+		if (n <= 0)
 			return n < 0 ? shim_err_set(err, SHIM_EX_NOPERM, "reading its output: %s",
 			                            strerror(errno))
 			             : 0;
-		}
-		if (o->len + (size_t)n > OUT_MAX) {
-			wipe(chunk, sizeof(chunk));
+		if (o->len + (size_t)n > OUT_MAX)
 			return shim_err_set(err, SHIM_EX_NOPERM, "it printed more than %d KiB",
 			                    OUT_MAX / 1024);
-		}
 		buf_put(o, chunk, (size_t)n);
 	}
 }
@@ -242,7 +238,7 @@ static int wait_exit(struct proc *pr, long ms, int *status, struct shim_err *err
 static int run(struct buf *o, char **argv, char **envp, long ms, struct shim_err *err)
 {
 	struct proc pr = {.expiry = clock_ms() + ms};
-	char name[96];
+	char name[96], chunk[4096];
 	int status = 0, rc;
 
 	if (spawn(&pr, argv, envp, err) < 0)
@@ -255,7 +251,8 @@ static int run(struct buf *o, char **argv, char **envp, long ms, struct shim_err
 		return shim_err_set(err, SHIM_EX_NOPERM, "cannot run \"%s\": %s", name,
 		                    strerror(pr.exec_errno));
 	}
-	rc = read_output(&pr, o, ms, err);
+	rc = read_output(&pr, o, chunk, sizeof(chunk), ms, err);
+	wipe(chunk, sizeof(chunk));
 	close(pr.out);
 	if (rc == 0)
 		rc = wait_exit(&pr, ms, &status, err);
