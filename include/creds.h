@@ -61,6 +61,19 @@ void creds_http_free(struct creds_http *r);
 int creds_parse_container(struct aws_creds *out, const char *body, size_t len,
                           struct shim_err *err);
 
+/* creds_parse_container's rules for another endpoint of the same shape (IMDS): what names it in
+ * messages ("IMDS credentials"), source is the static provider name put in *out. */
+int creds_parse_endpoint(struct aws_creds *out, const char *body, size_t len, const char *what,
+                         const char *source, struct shim_err *err);
+
+/* 1 when s[0..len) can go into an HTTP header: no CR, LF, NUL or other control byte. */
+int creds_value_safe(const char *s, size_t len);
+
+/* Copies of id, secret and token (NULL: none) into *out with expiration and source (a static
+ * string), all or nothing: 0, or -1 with 70 on OOM (*out untouched). For the providers. */
+int creds_set(struct aws_creds *out, const char *id, const char *secret, const char *token,
+              long long expiration, const char *source, struct shim_err *err);
+
 /* ISO-8601 / RFC 3339 timestamp -> unix seconds: "YYYY-MM-DDTHH:MM:SS" ('T' or 't'),
  * optional fraction ".ddd" (dropped), then 'Z', 'z' or a "+HH:MM" / "-HH:MM" offset. Years
  * 1970..9999; second 60 (leap) is accepted. -1 when malformed or out of range. */

@@ -8,17 +8,19 @@
 
 #include "err.h"
 
-enum aws_service { SVC_SECRETS_MANAGER, SVC_SSM, SVC_STS };
+/* SVC_SSO is the IAM Identity Center portal (GetRoleCredentials), SVC_SSO_OIDC its OIDC token
+ * service (CreateToken); both are called with a bearer token or none, never signed. */
+enum aws_service { SVC_SECRETS_MANAGER, SVC_SSM, SVC_STS, SVC_SSO, SVC_SSO_OIDC };
 
 /* Endpoint URL of svc for region: AWS_ENDPOINT_URL_SECRETS_MANAGER / AWS_ENDPOINT_URL_SSM /
- * AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, else profile_url (may be NULL); all three are
- * ignored when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is "true" (any case), as in the SDKs. Empty
- * values count as unset. A configured URL is kept as given but for one trailing '/' removed.
- * Else https://<prefix>.<region>.<domain>: prefix secretsmanager / ssm / sts; domain
- * amazonaws.com (aws, aws-us-gov), amazonaws.com.cn (aws-cn), c2s.ic.gov (aws-iso),
- * sc2s.sgov.gov (aws-iso-b), cloud.adc-e.uk (aws-iso-e), csp.hci.ic.gov (aws-iso-f).
- * partition NULL: derived from the region's prefix (cn- -> aws-cn, us-gov- -> aws-us-gov,
- * us-iso- / us-isob- / eu-isoe- / us-isof- -> the ISO partitions, else aws).
+ * AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL_SSO / AWS_ENDPOINT_URL_SSO_OIDC, else AWS_ENDPOINT_URL,
+ * else profile_url (may be NULL); all three are ignored when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is
+ * "true" (any case), as in the SDKs. Empty values count as unset. A configured URL is kept as given
+ * but for one trailing '/' removed. Else https://<prefix>.<region>.<domain>: prefix secretsmanager
+ * / ssm / sts / portal.sso / oidc; domain amazonaws.com (aws, aws-us-gov), amazonaws.com.cn
+ * (aws-cn), c2s.ic.gov (aws-iso), sc2s.sgov.gov (aws-iso-b), cloud.adc-e.uk (aws-iso-e),
+ * csp.hci.ic.gov (aws-iso-f). partition NULL: derived from the region's prefix (cn- -> aws-cn,
+ * us-gov- -> aws-us-gov, us-iso- / us-isob- / eu-isoe- / us-isof- -> the ISO partitions, else aws).
  * Returns 0 with *out an owned string (caller frees), or -1 with SHIM_EX_DATA (65) for a
  * region outside [a-z0-9-]{1,64}, an unknown partition, or a configured URL endpoint_host
  * refuses (the message names the variable, or "profile endpoint_url"); 70 on OOM. */

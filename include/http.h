@@ -44,6 +44,8 @@ struct http_req {
 	const char *const *headers; /* "Name: value" strings, NULL-terminated; or NULL */
 	const char *body;           /* or NULL; not copied */
 	size_t body_len;
+	long timeout_ms;  /* per attempt, connect and whole transfer; 0: the client's timeouts */
+	int max_attempts; /* 0: the client's; 1: no retry (IMDS on a laptop gives up at once) */
 	/* out */
 	long status;         /* HTTP status of the final response; 0 when none arrived */
 	struct buf resp;     /* its body, wiped on reset */

@@ -82,7 +82,9 @@ static int local_get(void *ud, struct creds_response *out, const struct creds_re
 	                       .url = rq->url,
 	                       .headers = rq->headers,
 	                       .body = rq->body,
-	                       .body_len = rq->body_len};
+	                       .body_len = rq->body_len,
+	                       .timeout_ms = rq->timeout_ms,
+	                       .max_attempts = rq->max_attempts};
 	int rc = http_run(a->http, (struct http_req *[]){&req}, 1, a->deadline, err);
 
 	if (rc == 0) {

@@ -47,6 +47,11 @@ static int header_safe(const char *s, size_t len)
 	return 1;
 }
 
+int creds_value_safe(const char *s, size_t len)
+{
+	return header_safe(s, len);
+}
+
 void creds_free(struct aws_creds *c)
 {
 	if (!c)
@@ -57,9 +62,8 @@ void creds_free(struct aws_creds *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Copies into *out, all or nothing. token may be NULL. */
-static int creds_set(struct aws_creds *out, const char *id, const char *secret, const char *token,
-                     long long expiration, const char *source, struct shim_err *err)
+int creds_set(struct aws_creds *out, const char *id, const char *secret, const char *token,
+              long long expiration, const char *source, struct shim_err *err)
 {
 	struct aws_creds c = {NULL, NULL, NULL, expiration, source};
 
@@ -192,7 +196,7 @@ int creds_container_request(struct creds_http *out, char **envp, struct shim_err
 }
 
 /* {"code","message"} (ECS agent, smithy-rs) or "Code" != "Success" (IMDS): 1 when refused. */
-static int container_refused(json_t *root, struct shim_err *err)
+static int container_refused(json_t *root, const char *what, struct shim_err *err)
 {
 	const char *code = json_string_value(json_object_get(root, "code"));
 	const char *msg = json_string_value(json_object_get(root, "message"));
@@ -207,13 +211,12 @@ static int container_refused(json_t *root, struct shim_err *err)
 	sanitize_quote(c, sizeof(c), code, strlen(code), 80);
 	msg = msg ? msg : "";
 	sanitize_quote(m, sizeof(m), msg, strlen(msg), 200);
-	shim_err_set(err, SHIM_EX_NOPERM, "container credentials refused: %s%s%s", c,
-	             *m ? ": " : "", m);
+	shim_err_set(err, SHIM_EX_NOPERM, "%s refused: %s%s%s", what, c, *m ? ": " : "", m);
 	return 1;
 }
 
 /* A string member: required ones must be non-empty; absent or null optional ones give NULL. */
-static int member(const char **out, json_t *root, const char *key, int required,
+static int member(const char **out, json_t *root, const char *key, int required, const char *what,
                   struct shim_err *err)
 {
 	json_t *v = json_object_get(root, key);
@@ -222,16 +225,17 @@ static int member(const char **out, json_t *root, const char *key, int required,
 	if ((!v || json_is_null(v)) && !required)
 		return 0;
 	if (!json_is_string(v) || (required && json_string_length(v) == 0))
-		return shim_err_set(err, SHIM_EX_UNAVAILABLE,
-		                    "container credentials: %s is missing or not a string", key);
+		return shim_err_set(err, SHIM_EX_UNAVAILABLE, "%s: %s is missing or not a string",
+		                    what, key);
 	if (!header_safe(json_string_value(v), json_string_length(v)))
-		return shim_err_set(err, SHIM_EX_UNAVAILABLE,
-		                    "container credentials: %s contains a control character", key);
+		return shim_err_set(err, SHIM_EX_UNAVAILABLE, "%s: %s contains a control character",
+		                    what, key);
 	*out = json_string_length(v) ? json_string_value(v) : NULL;
 	return 0;
 }
 
-int creds_parse_container(struct aws_creds *out, const char *body, size_t len, struct shim_err *err)
+int creds_parse_endpoint(struct aws_creds *out, const char *body, size_t len, const char *what,
+                         const char *source, struct shim_err *err)
 {
 	json_t *root = json_loadb(body ? body : "", body ? len : 0, JSON_REJECT_DUPLICATES, NULL);
 	const char *id, *secret, *token, *exp;
@@ -239,26 +243,30 @@ int creds_parse_container(struct aws_creds *out, const char *body, size_t len, s
 	int rc = -1;
 
 	if (!json_is_object(root)) {
-		shim_err_set(err, SHIM_EX_UNAVAILABLE,
-		             "container credentials: response is not a JSON object");
+		shim_err_set(err, SHIM_EX_UNAVAILABLE, "%s: response is not a JSON object", what);
 		goto out;
 	}
-	if (container_refused(root, err))
+	if (container_refused(root, what, err))
 		goto out;
-	if (member(&id, root, "AccessKeyId", 1, err) < 0 ||
-	    member(&secret, root, "SecretAccessKey", 1, err) < 0 ||
-	    member(&token, root, "Token", 0, err) < 0 ||
-	    member(&exp, root, "Expiration", 0, err) < 0)
+	if (member(&id, root, "AccessKeyId", 1, what, err) < 0 ||
+	    member(&secret, root, "SecretAccessKey", 1, what, err) < 0 ||
+	    member(&token, root, "Token", 0, what, err) < 0 ||
+	    member(&exp, root, "Expiration", 0, what, err) < 0)
 		goto out;
 	if (exp && (when = creds_parse_time(exp)) < 0) {
-		shim_err_set(err, SHIM_EX_UNAVAILABLE,
-		             "container credentials: Expiration is not an ISO-8601 UTC time");
+		shim_err_set(err, SHIM_EX_UNAVAILABLE, "%s: Expiration is not an ISO-8601 UTC time",
+		             what);
 		goto out;
 	}
-	rc = creds_set(out, id, secret, token, when, "container", err);
+	rc = creds_set(out, id, secret, token, when, source, err);
 out:
 	json_decref(root);
 	return rc;
+}
+
+int creds_parse_container(struct aws_creds *out, const char *body, size_t len, struct shim_err *err)
+{
+	return creds_parse_endpoint(out, body, len, "container credentials", "container", err);
 }
 
 /* ---- the provider chain ------------------------------------------------------------------ */

@@ -30,6 +30,8 @@ static const struct {
                                  "secretsmanager", "secretsmanager"},
         [SVC_SSM] = {"AWS_ENDPOINT_URL_SSM", "ssm", "ssm", "AmazonSSM"},
         [SVC_STS] = {"AWS_ENDPOINT_URL_STS", "sts", "sts", NULL},
+        [SVC_SSO] = {"AWS_ENDPOINT_URL_SSO", "portal.sso", "awsssoportal", NULL},
+        [SVC_SSO_OIDC] = {"AWS_ENDPOINT_URL_SSO_OIDC", "oidc", "sso-oauth", NULL},
 };
 
 /* A DNS name (at most 253 bytes) or an IPv4 literal; '_' allowed as curl allows it. */

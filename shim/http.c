@@ -356,6 +356,9 @@ static int xfer_start(struct http_client *c, struct xfer *x, long long now, long
 {
 	long total = c->o.request_timeout_ms, conn = c->o.connect_timeout_ms;
 
+	if (x->req->timeout_ms > 0)
+		total = conn = x->req->timeout_ms;
+
 	x->capped = 0;
 	if (deadline) {
 		long long left = deadline - now;
@@ -472,7 +475,8 @@ static void xfer_finish(struct http_client *c, struct xfer *x, CURLcode res, lon
 			return;
 		}
 	}
-	if (!awserr_should_retry(cls, r->attempts, c->o.max_attempts))
+	if (!awserr_should_retry(cls, r->attempts,
+	                         r->max_attempts > 0 ? r->max_attempts : c->o.max_attempts))
 		return;
 	delay = awserr_backoff_ms(r->attempts, (double)c->o.rand_u32() / 4294967296.0);
 	if (deadline && now + delay >= deadline) {

@@ -34,6 +34,10 @@ static void test_public_endpoints(void)
 	          "https://secretsmanager.us-east-1.amazonaws.com");
 	CHECK_URL(SVC_SSM, "eu-west-3", NULL, NULL, NULL, "https://ssm.eu-west-3.amazonaws.com");
 	CHECK_URL(SVC_STS, "us-west-2", NULL, NULL, NULL, "https://sts.us-west-2.amazonaws.com");
+	CHECK_URL(SVC_SSO, "eu-west-1", NULL, NULL, NULL,
+	          "https://portal.sso.eu-west-1.amazonaws.com");
+	CHECK_URL(SVC_SSO_OIDC, "cn-north-1", NULL, NULL, NULL,
+	          "https://oidc.cn-north-1.amazonaws.com.cn");
 	CHECK_URL(SVC_SSM, "cn-north-1", NULL, NULL, NULL,
 	          "https://ssm.cn-north-1.amazonaws.com.cn");
 	CHECK_URL(SVC_SECRETS_MANAGER, "cn-northwest-1", "aws-cn", NULL, NULL,
@@ -108,6 +112,17 @@ static void test_endpoint_precedence(void)
 	CHECK_URL(SVC_SSM, "eu-west-1", NULL, sm_only, NULL, "https://ssm.eu-west-1.amazonaws.com");
 	CHECK_URL(SVC_STS, "eu-west-1", NULL, sts_only, NULL, "https://sts.local");
 	CHECK_URL(SVC_SSM, "eu-west-1", NULL, sts_only, "", "https://ssm.eu-west-1.amazonaws.com");
+	{
+		char *sso[] = {"AWS_ENDPOINT_URL_SSO=https://127.0.0.1:9443/", NULL};
+		char *oidc[] = {"AWS_ENDPOINT_URL_SSO_OIDC=https://127.0.0.1:9444", NULL};
+
+		CHECK_URL(SVC_SSO, "eu-west-1", NULL, sso, NULL, "https://127.0.0.1:9443");
+		CHECK_URL(SVC_SSO_OIDC, "eu-west-1", NULL, sso, NULL,
+		          "https://oidc.eu-west-1.amazonaws.com");
+		CHECK_URL(SVC_SSO_OIDC, "eu-west-1", NULL, oidc, NULL, "https://127.0.0.1:9444");
+		CHECK_URL(SVC_SSO, "eu-west-1", NULL, oidc, NULL,
+		          "https://portal.sso.eu-west-1.amazonaws.com");
+	}
 	/* Empty values count as unset. */
 	CHECK_URL(SVC_SSM, "eu-west-1", NULL, empty_svc, NULL, "https://g.example");
 }
