@@ -95,7 +95,7 @@ static void check_no_secret(const struct shim_err *e)
 
 static int load(const char *cmd, long ms, char **envp, struct aws_creds *c, struct shim_err *e)
 {
-	struct creds_ctx ctx = {envp, NOW, NULL, NULL};
+	struct creds_ctx ctx = {.envp = envp, .now = NOW};
 	int rc;
 
 	memset(c, 0, sizeof(*c));

@@ -450,7 +450,7 @@ struct fake {
 	int calls, fail; /* fail: the callback itself returns -1 */
 	long status;     /* 0: a transport failure */
 	const char *body;
-	char url[256], auth[256];
+	char method[8], url[256], auth[256];
 };
 
 static int fake_fetch(void *ud, struct creds_response *out, const struct creds_request *rq,
@@ -461,7 +461,7 @@ static int fake_fetch(void *ud, struct creds_response *out, const struct creds_r
 	const char *const *headers = rq->headers;
 
 	f->calls++;
-	CHECK_STR(method, "GET");
+	snprintf(f->method, sizeof(f->method), "%s", method);
 	snprintf(f->url, sizeof(f->url), "%s", url);
 	for (size_t i = 0; headers && headers[i]; i++)
 		if (strncmp(headers[i], "Authorization: ", 15) == 0)
@@ -514,6 +514,7 @@ static void test_chain_order(void)
 	CHECK_STR(c.session_token, STOK);
 	CHECK_INT(c.expiration, 1893456000);
 	CHECK_INT(f.calls, 1);
+	CHECK_STR(f.method, "GET");
 	CHECK_STR(f.url, "http://127.0.0.1:9/c");
 	CHECK_STR(f.auth, "tok123");
 	creds_free(&c);
@@ -541,7 +542,7 @@ static void test_chain_failures(void)
 	                NULL};
 	char *rel[] = {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/c", NULL};
 	char *badrel[] = {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=c", NULL};
-	struct fake f = {.status = 200, .body = CONTAINER_BODY};
+	struct fake f = {.status = 200, .body = CONTAINER_BODY}, no_imds = {.status = 0};
 
 	/* Every provider tried, and why it did not apply, on one line. */
 	check_chain_fails(
@@ -551,7 +552,9 @@ static void test_chain_failures(void)
 	        "config files; container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and "
 	        "_FULL_URI are not set; instance metadata: disabled by "
 	        "AWS_EC2_METADATA_DISABLED");
-	check_chain_fails(NULL, &f, 0, SHIM_EX_NOPERM, "no AWS credentials found");
+	/* No environment at all: IMDS is asked last, and does not answer (a laptop). */
+	check_chain_fails(NULL, &no_imds, 0, SHIM_EX_NOPERM, "no AWS credentials found");
+	CHECK_STR(no_imds.method, "PUT");
 	CHECK_INT(f.calls, 0);
 	/* A configured source that fails stops the chain. */
 	check_chain_fails(half, &f, 0, SHIM_EX_NOPERM, "AWS_SECRET_ACCESS_KEY");

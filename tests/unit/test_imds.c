@@ -218,7 +218,7 @@ static void check_no_secret(const struct shim_err *e)
 
 static int load(char **envp, struct fake *f, struct aws_creds *c, struct shim_err *e)
 {
-	struct creds_ctx ctx = {envp, NOW, fake_fetch, f};
+	struct creds_ctx ctx = {.envp = envp, .now = NOW, .fetch = fake_fetch, .fetch_ud = f};
 	int rc;
 
 	memset(e, 0, sizeof(*e));
@@ -400,7 +400,7 @@ static void test_fetch_refuses(void)
 static int region(const struct route *routes, char **out, struct shim_err *e, int *calls)
 {
 	struct fake f = {.routes = routes};
-	struct creds_ctx ctx = {NULL, NOW, fake_fetch, &f};
+	struct creds_ctx ctx = {.now = NOW, .fetch = fake_fetch, .fetch_ud = &f};
 	int rc;
 
 	*out = NULL;
