@@ -33,18 +33,25 @@ struct tplan {
 	struct shim_opts o;
 };
 
-/* Index of the fetch of reference vf (indexes: the plan's array moves while it grows). */
-static size_t add(struct tplan *t, const char *vf)
+/* Index of the fetch of reference vf (indexes: the plan's array moves while it grows), parsed
+ * with flags. */
+static size_t add_ref(struct tplan *t, const char *vf, unsigned flags)
 {
 	struct shim_err e = {0};
 	struct fetch *f;
 
-	if (ref_parse(&t->r[t->n], vf, REF_ALLOW_NAME, &e) < 0) {
+	if (ref_parse(&t->r[t->n], vf, flags, &e) < 0) {
 		fprintf(stderr, "bad test reference %s: %s\n", vf, e.msg);
 		abort();
 	}
 	f = plan_add_ref(&t->p, &t->r[t->n++]);
 	return (size_t)(f - t->p.f);
+}
+
+/* An ARN, a '/'-led parameter name, or another bare name as a secret's (as --secret-json). */
+static size_t add(struct tplan *t, const char *vf)
+{
+	return add_ref(t, vf, vf[0] == '/' ? REF_ALLOW_NAME : REF_SECRET_NAME);
 }
 
 static size_t add_path(struct tplan *t, const char *path)
@@ -355,8 +362,13 @@ static void test_parameters(void)
 	size_t missing = add(&t, "/cfg/NOPE"), missing_sel = add(&t, "/cfg/NOPE:2");
 	size_t eu = add(&t, "arn:aws:ssm:eu-west-1:123456789012:parameter/cfg/ENV");
 	size_t solo = add(&t, ARN_SSM "solo");
+	/* a task definition's bare name without a slash is a parameter too (as in ECS) */
+	size_t bare = add_ref(&t, "top", REF_ALLOW_NAME),
+	       bare_v = add_ref(&t, "solo:1", REF_ALLOW_NAME);
 
 	CHECK_INT(run(&t, PARAMS), 0);
+	CHECK_VALUE(&t, bare, "top-level");
+	CHECK_VALUE(&t, bare_v, "no-slash");
 	CHECK_VALUE(&t, env, "development");
 	CHECK_VALUE(&t, hosts, "a.example,b.example");
 	CHECK_VALUE(&t, cur, "v3");
