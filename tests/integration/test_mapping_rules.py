@@ -114,6 +114,9 @@ def test_mistyped_arn_in_the_environment_is_refused_not_passed_on(tmp_path, valu
     assert "SECRET_KEY: environment: reference" in r.stderr
     r = run(["--store", STORE, "--check"], clean_env(SECRET_KEY=value))
     assert r.returncode == 65 and rows(r.stdout)["SECRET_KEY"][0] == "invalid"
+    # with no mapping option at all: the supervisor sees the ARN and runs the resolver
+    r, env = started(tmp_path, [], clean_env(SECRET_KEY=value))
+    assert r.returncode == 65 and env is None, r.stderr
 
 
 def test_arns_in_the_task_definitions_environment_are_references(tmp_path):
