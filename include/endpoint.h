@@ -26,6 +26,15 @@ enum aws_service { SVC_SECRETS_MANAGER, SVC_SSM, SVC_STS, SVC_SSO, SVC_SSO_OIDC 
  * refuses (the message names the variable, or "profile endpoint_url"); 70 on OOM. */
 int endpoint_url(char **out, enum aws_service svc, const char *region, const char *partition,
                  char **envp, const char *profile_url, struct shim_err *err);
+/* endpoint_url, and where the URL came from: *configured is the variable that set it
+ * ("AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL", ...; static), "profile endpoint_url", or NULL
+ * for the public endpoint. *plain_http is 1 when that URL is plain http to a host
+ * endpoint_host_class does not allow and an AWS_ENDPOINT_URL* variable set it: DESIGN 5.4
+ * lets it through (the caller passes allow_http to http and warns once, naming *configured);
+ * a profile's plain-http endpoint_url is left to http's rule. Outputs set only on success. */
+int endpoint_url_configured(char **out, const char **configured, int *plain_http,
+                            enum aws_service svc, const char *region, const char *partition,
+                            char **envp, const char *profile_url, struct shim_err *err);
 
 /* Host header value of url ("host", "host:port" when the port is not the scheme's default,
  * IPv6 literals bracketed: "[::1]:8443") and whether it is https. Only http and https (any

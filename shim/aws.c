@@ -54,6 +54,7 @@ struct aws {
 	size_t n_calls, cap_calls;
 	struct backend_stats *st;
 	struct shim_err *err;
+	const char *warned_http[4]; /* the AWS_ENDPOINT_URL* variables warned about (static) */
 };
 
 static int oom(struct aws *a)
@@ -294,6 +295,22 @@ static int call_body(struct aws *a, struct call *c)
 	return shim_err_set(a->err, SHIM_EX_INTERNAL, "unknown call");
 }
 
+/* DESIGN 5.4: plain http to an endpoint the user configured goes, with one warning line per
+ * variable that configured it. */
+static void warn_plain_http(struct aws *a, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < 4 && a->warned_http[i]; i++)
+		if (strcmp(a->warned_http[i], name) == 0)
+			return;
+	if (i < 4)
+		a->warned_http[i] = name;
+	log_warn("%s: plain http, as configured: requests and answers travel unencrypted (use "
+	         "it only for a local emulator)",
+	         name);
+}
+
 /* Build, sign and address the call for the coming wave. */
 static int call_prepare(struct aws *a, struct call *c)
 {
@@ -302,7 +319,8 @@ static int call_prepare(struct aws *a, struct call *c)
 	                               a->creds.session_token};
 	struct sigv4_params prm = {&cr, c->region, endpoint_signing_name(svc), time(NULL), 0};
 	char target[80], *host = NULL, *purl = NULL;
-	int https, rc;
+	const char *configured;
+	int https, rc, plain_http;
 
 	if (call_body(a, c) < 0)
 		return -1;
@@ -313,10 +331,13 @@ static int call_prepare(struct aws *a, struct call *c)
 	                         profile_select(a->cfg->profile, a->envp, NULL),
 	                         svc == SVC_SSM ? "ssm" : "secrets_manager", a->err) < 0)
 		return -1;
-	rc = endpoint_url(&c->url, svc, c->region, c->partition, a->envp, purl, a->err);
+	rc = endpoint_url_configured(&c->url, &configured, &plain_http, svc, c->region,
+	                             c->partition, a->envp, purl, a->err);
 	free(purl);
 	if (rc < 0 || endpoint_host(&host, &https, c->url, a->err) < 0)
 		return -1;
+	if (plain_http)
+		warn_plain_http(a, configured);
 	snprintf(target, sizeof(target), "%s.%s", endpoint_target_prefix(svc),
 	         awsresult_op_name(c->op));
 	sigv4_signed_free(&c->sig);
@@ -329,7 +350,8 @@ static int call_prepare(struct aws *a, struct call *c)
 	                           .url = c->url,
 	                           .headers = (const char *const *)c->sig.headers,
 	                           .body = c->body.ptr,
-	                           .body_len = c->body.len};
+	                           .body_len = c->body.len,
+	                           .allow_http = plain_http};
 	return 0;
 }
 

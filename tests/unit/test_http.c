@@ -805,6 +805,10 @@ static void test_url_check(void)
 		CHECK_INT(err.status, SHIM_EX_DATA);
 	}
 	CHECK_INT(http_url_check(NULL, &err), -1);
+	/* A configured endpoint (allow_http): plain http to any host, still http(s) only. */
+	CHECK_INT(http_url_check_req("http://localstack:4566/", 1, &err), 0);
+	CHECK_INT(http_url_check_req("http://localstack:4566/", 0, &err), -1);
+	CHECK_INT(http_url_check_req("ftp://localstack/", 1, &err), -1);
 	/* The message names the host, never the URL's user part. */
 	CHECK_INT(http_url_check("http://user:pw@example.com/", &err), -1);
 	CHECK(strstr(err.msg, "example.com") != NULL);
