@@ -96,7 +96,9 @@ def error_lines(r):
 
 
 def data_keys(aws):
-    return {q["access_key_id"] for q in aws.requests() if q["service"] != "sts"}
+    """The keys Secrets Manager and SSM calls were signed with."""
+    return {q["access_key_id"] for q in aws.requests()
+            if q["service"] in ("secretsmanager", "ssm")}
 
 
 def test_profile_flag_is_first_and_alone(aws, tmp_path):
@@ -271,3 +273,106 @@ def test_profile_region_is_needed_without_other_region(aws, tmp_path):
                  ["--profile", "dev"])
     assert r.returncode == 64 and got is None
     assert "region" in error_lines(r)[0]
+
+
+# ---- the providers behind a profile, end to end through the binary --------------------------
+
+SSO_CONFIG = """[profile sso-dev]
+sso_session = corp
+sso_account_id = 123456789012
+sso_role_name = Developer
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = us-east-1
+"""
+
+
+def sso_cache(tmp_path, **token):
+    import datetime
+    import hashlib
+    d = tmp_path / ".aws" / "sso" / "cache"
+    d.mkdir(parents=True, exist_ok=True)
+    path = d / (hashlib.sha1(b"corp").hexdigest() + ".json")
+    soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+    doc = {"startUrl": "https://corp.awsapps.com/start", "region": "us-east-1",
+           "accessToken": "fake-aws-sso-access-token",
+           "expiresAt": soon.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    doc.update(token)
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def handed_out(aws, name):
+    return aws._control("GET", "/__" + name)["access_key_id"]
+
+
+def test_sso_profile_resolves_with_the_cli_token_cache(aws, tmp_path):
+    aws.set_sso(access_tokens=["fake-aws-sso-access-token"], roles=None)
+    write_aws(tmp_path, config=SSO_CONFIG)
+    sso_cache(tmp_path)
+    r, got = run(tmp_path, base_env(aws, tmp_path), ["--profile", "sso-dev"])
+    assert_resolved(r, got)
+    assert data_keys(aws) == {handed_out(aws, "sso")}
+    assert "fake-aws-sso-access-token" not in r.stderr
+
+
+def test_sso_expired_token_is_refreshed_and_written_back(aws, tmp_path):
+    aws.set_sso(access_tokens=[], refresh_tokens=["fake-aws-sso-refresh-token"],
+                clients={"fake-aws-client-id": "fake-aws-client-secret"}, roles=None)
+    write_aws(tmp_path, config=SSO_CONFIG)
+    path = sso_cache(tmp_path, expiresAt="2020-01-01T00:00:00Z",
+                     refreshToken="fake-aws-sso-refresh-token", clientId="fake-aws-client-id",
+                     clientSecret="fake-aws-client-secret",
+                     registrationExpiresAt="2099-01-01T00:00:00Z")
+    r, got = run(tmp_path, base_env(aws, tmp_path), ["--profile", "sso-dev"])
+    assert_resolved(r, got)
+    cache = json.loads(path.read_text())
+    assert cache["accessToken"] != "fake-aws-sso-access-token"
+    assert cache["expiresAt"] > "2020-01-01T00:00:00Z"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_sso_expired_and_not_refreshable_says_to_log_in(aws, tmp_path):
+    write_aws(tmp_path, config=SSO_CONFIG)
+    sso_cache(tmp_path, expiresAt="2020-01-01T00:00:00Z")
+    r, got = run(tmp_path, base_env(aws, tmp_path), ["--profile", "sso-dev"])
+    assert r.returncode == 77, r.stderr
+    assert got is None
+    lines = error_lines(r)
+    assert len(lines) == 1 and "aws sso login --profile sso-dev" in lines[0], r.stderr
+
+
+def test_credential_process_profile(aws, tmp_path):
+    c = cred(aws, 1)
+    script = tmp_path / "creds.sh"
+    script.write_text("#!/bin/sh\necho 'helper says hi' >&2\n"
+                      f"printf '%s' '{json.dumps({'Version': 1, 'AccessKeyId': c['access_key_id'], 'SecretAccessKey': c['secret_access_key'], **({'SessionToken': c['session_token']} if c.get('session_token') else {})})}'\n")
+    script.chmod(0o755)
+    write_aws(tmp_path, config=f"[profile proc]\ncredential_process = \"{script}\" --flag\n")
+    r, got = run(tmp_path, base_env(aws, tmp_path), ["--profile", "proc"])
+    assert_resolved(r, got)
+    assert data_keys(aws) == {c["access_key_id"]}
+    assert "helper says hi" in r.stderr  # the process's stderr is passed through
+
+
+def test_credential_process_that_fails_is_one_line(aws, tmp_path):
+    script = tmp_path / "creds.sh"
+    script.write_text("#!/bin/sh\necho 'AKIAEXAMPLESECRETLEAK' \nexit 3\n")
+    script.chmod(0o755)
+    write_aws(tmp_path, config=f"[profile proc]\ncredential_process = {script}\n")
+    r, got = run(tmp_path, base_env(aws, tmp_path), ["--profile", "proc"])
+    assert r.returncode == 77, r.stderr
+    assert got is None
+    lines = error_lines(r)
+    assert len(lines) == 1 and "proc" in lines[0], r.stderr
+    assert "AKIAEXAMPLESECRETLEAK" not in r.stderr
+
+
+def test_instance_metadata_credentials_and_region(aws, tmp_path):
+    aws.set_imds(role="fake-aws-instance-role", token=True, region="us-east-1")
+    env = base_env(aws, tmp_path, region=None,
+                   AWS_EC2_METADATA_SERVICE_ENDPOINT=aws.imds_endpoint)
+    env.pop("AWS_EC2_METADATA_DISABLED")
+    r, got = run(tmp_path, env)
+    assert_resolved(r, got)  # /app/P has no region of its own: IMDS's placement/region
+    assert data_keys(aws) == {handed_out(aws, "imds")}
