@@ -101,6 +101,7 @@ struct creds_request {
 	size_t body_len;
 	long timeout_ms;  /* connect and transfer, per attempt; 0: the client's defaults */
 	int max_attempts; /* 0: the client's retry policy; 1: no retry (IMDS probing) */
+	int allow_http;   /* plain http to any host: an endpoint the user configured (5.4) */
 };
 typedef int (*creds_fetch_fn)(void *ud, struct creds_response *out, const struct creds_request *rq,
                               struct shim_err *err);

@@ -47,8 +47,8 @@ struct http_req {
 	size_t body_len;
 	long timeout_ms;  /* per attempt, connect and whole transfer; 0: the client's timeouts */
 	int max_attempts; /* 0: the client's; 1: no retry (IMDS on a laptop gives up at once) */
-	int allow_http; /* plain http to any host: an endpoint the user configured (DESIGN 5.4;
-	                 * the caller warns) */
+	int allow_http;   /* plain http to any host: an endpoint the user configured (DESIGN 5.4;
+	                   * the caller warns) */
 	/* out */
 	long status;         /* HTTP status of the final response; 0 when none arrived */
 	struct buf resp;     /* its body, wiped on reset */

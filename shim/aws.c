@@ -85,7 +85,8 @@ static int local_get(void *ud, struct creds_response *out, const struct creds_re
 	                       .body = rq->body,
 	                       .body_len = rq->body_len,
 	                       .timeout_ms = rq->timeout_ms,
-	                       .max_attempts = rq->max_attempts};
+	                       .max_attempts = rq->max_attempts,
+	                       .allow_http = rq->allow_http};
 	int rc = http_run(a->http, (struct http_req *[]){&req}, 1, a->deadline, err);
 
 	if (rc == 0) {

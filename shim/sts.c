@@ -5,6 +5,7 @@
 
 #include "awserr.h"
 #include "endpoint.h"
+#include "log.h"
 #include "file.h"
 #include "profile.h"
 #include "sanitize.h"
@@ -227,17 +228,24 @@ out:
 
 /* ---- the calls -------------------------------------------------------------------------- */
 
-/* The STS endpoint for this context and its Host header value. */
-static int sts_endpoint(char **url, char **host, const char *region, struct creds_ctx *ctx,
-                        struct shim_err *err)
+/* The STS endpoint for this context and its Host header value; *plain_http when the user
+ * configured a plain-http endpoint (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL), with a warning. */
+static int sts_endpoint(char **url, char **host, int *plain_http, const char *region,
+                        struct creds_ctx *ctx, struct shim_err *err)
 {
+	const char *configured = NULL;
 	char *purl = NULL;
 	int https, rc = -1;
 
 	if (ctx->profiles &&
 	    profile_endpoint_url(&purl, ctx->profiles, ctx->profile, "sts", err) < 0)
 		return -1;
-	if (endpoint_url(url, SVC_STS, region, NULL, ctx->envp, purl, err) == 0) {
+	if (endpoint_url_configured(url, &configured, plain_http, SVC_STS, region, NULL, ctx->envp,
+	                            purl, err) == 0) {
+		if (*plain_http)
+			log_warn("%s: plain http to STS, as configured (use it only for a local "
+			         "emulator)",
+			         configured);
 		rc = endpoint_host(host, &https, *url, err);
 		if (rc < 0) {
 			free(*url);
@@ -281,11 +289,11 @@ static int sts_call(struct aws_creds *out, const char *action, const struct buf 
 	struct creds_response resp = {0};
 	struct shim_err pe = {0};
 	char *url = NULL, *host = NULL;
-	int rc = -1;
+	int rc = -1, plain_http = 0;
 
 	if (!ctx->fetch)
 		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: STS needs the network", r->who);
-	if (sts_endpoint(&url, &host, region, ctx, err) < 0)
+	if (sts_endpoint(&url, &host, &plain_http, region, ctx, err) < 0)
 		return -1;
 	if (with) {
 		cr = (struct sigv4_credentials){with->access_key_id, with->secret_access_key,
@@ -302,7 +310,8 @@ static int sts_call(struct aws_creds *out, const char *action, const struct buf 
 	                                       .headers = with ? (const char *const *)sig.headers
 	                                                       : plain,
 	                                       .body = body->ptr,
-	                                       .body_len = body->len},
+	                                       .body_len = body->len,
+	                                       .allow_http = plain_http},
 	               err) < 0)
 		goto out;
 	if (resp.status != 200)

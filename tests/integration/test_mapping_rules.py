@@ -251,7 +251,10 @@ class _FakeSSM(http.server.BaseHTTPRequestHandler):
     seen = []
 
     def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
+        raw = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            return self.assume_role(raw)
+        body = json.loads(raw or b"{}")
         target = self.headers.get("X-Amz-Target", "")
         _FakeSSM.seen.append((target, self.headers.get("Host")))
         if target.endswith("GetParameters"):
@@ -269,17 +272,42 @@ class _FakeSSM(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def assume_role(self, raw):
+        """STS AssumeRole over the query protocol (no SigV4 check here)."""
+        form = dict(p.split("=", 1) for p in raw.decode().split("&"))
+        _FakeSSM.seen.append(("sts." + form.get("Action", ""), self.headers.get("Host")))
+        data = ("<AssumeRoleResponse><AssumeRoleResult><Credentials>"
+                "<AccessKeyId>ASIAPLAINHTTP0000001</AccessKeyId>"
+                "<SecretAccessKey>plain-http-secret-key-0000000000000000000</SecretAccessKey>"
+                "<SessionToken>plain-http-session-token</SessionToken>"
+                "<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>"
+                "</AssumeRoleResult></AssumeRoleResponse>").encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def log_message(self, *args):
         pass
 
 
-def test_plain_http_to_a_configured_endpoint_works_with_one_warning(tmp_path):
-    host = socket.gethostname()  # a name, not a loopback literal: only the configuration allows it
+def loopback_name():
+    """The machine's host name when it resolves to loopback only (a name, not a literal: only
+    the configuration may allow plain http to it); never traffic anywhere else."""
+    host = socket.gethostname()
     try:
-        socket.getaddrinfo(host, 80)
+        addrs = {a[4][0] for a in socket.getaddrinfo(host, 80, proto=socket.IPPROTO_TCP)}
     except OSError:
         pytest.skip("the host name does not resolve")
-    server = http.server.ThreadingHTTPServer(("0.0.0.0", 0), _FakeSSM)
+    if not addrs or any(not (a.startswith("127.") or a == "::1") for a in addrs):
+        pytest.skip("the host name resolves beyond loopback")
+    return host
+
+
+def test_plain_http_to_a_configured_endpoint_works_with_one_warning(tmp_path):
+    host = loopback_name()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakeSSM)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         td = td_file(tmp_path, [("P", "/app/P"), ("DB", SM + "db")])
@@ -294,5 +322,35 @@ def test_plain_http_to_a_configured_endpoint_works_with_one_warning(tmp_path):
         warn = [ln for ln in r.stderr.splitlines() if "plain http" in ln]
         assert len(warn) == 1 and "AWS_ENDPOINT_URL:" in warn[0], r.stderr
         assert {t.split(".")[-1] for t, _ in _FakeSSM.seen} >= {"GetParameters", "GetSecretValue"}
+    finally:
+        server.shutdown()
+
+
+def test_plain_http_to_a_configured_sts_endpoint_assumes_the_role(tmp_path):
+    host = loopback_name()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakeSSM)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _FakeSSM.seen.clear()
+    try:
+        aws_dir = tmp_path / ".aws"
+        aws_dir.mkdir()
+        (aws_dir / "config").write_text(
+            "[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\n"
+            "source_profile = base\n[profile base]\n")
+        (aws_dir / "credentials").write_text(
+            "[base]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = " + "x" * 40 + "\n")
+        td = td_file(tmp_path, [("P", "/app/P")])
+        url = f"http://{host}:{server.server_port}"
+        env = clean_env(HOME=str(tmp_path), AWS_REGION="us-east-1",
+                        AWS_EC2_METADATA_DISABLED="true", AWS_ENDPOINT_URL_STS=url,
+                        AWS_ENDPOINT_URL_SSM=url, http_proxy="http://127.0.0.1:9",
+                        HTTP_PROXY="http://127.0.0.1:9")
+        r, got = started(tmp_path, ["--profile", "app", "-t", td], env)
+        assert r.returncode == 0, r.stderr
+        assert got["P"] == "plain-P"
+        assert "sts.AssumeRole" in {t for t, _ in _FakeSSM.seen}
+        warn = [ln for ln in r.stderr.splitlines() if "plain http" in ln]
+        assert any("AWS_ENDPOINT_URL_STS" in w for w in warn), r.stderr
+        assert "plain-http-session-token" not in r.stderr
     finally:
         server.shutdown()

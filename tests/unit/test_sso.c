@@ -155,7 +155,8 @@ static int load(const struct sso_params *p, struct fake *f, char **envp, struct 
                 struct shim_err *e)
 {
 	char *def[] = {home_env, NULL};
-	struct creds_ctx ctx = {.envp = envp ? envp : def, .now = NOW, .fetch = fake_fetch, .fetch_ud = f};
+	struct creds_ctx ctx = {
+	        .envp = envp ? envp : def, .now = NOW, .fetch = fake_fetch, .fetch_ud = f};
 	int rc;
 
 	memset(c, 0, sizeof(*c));
