@@ -5,6 +5,7 @@ hide nothing, the store names itself, failures are grouped by cause, and plain h
 configured endpoint. Most run offline (--store); each fails when its behaviour breaks."""
 import http.server
 import json
+import re
 import os
 import socket
 import subprocess
@@ -191,10 +192,11 @@ def test_empty_values_count_as_unset_with_one_warning(tmp_path):
 # ---- item 5: the store -----------------------------------------------------------------------
 
 def test_store_keyed_by_names_answers_full_arns(tmp_path):
-    td = worker_td()
-    for s in td["containerDefinitions"][0]["secrets"]:
-        s["valueFrom"] = s["valueFrom"].replace("app-secrets", "app-secrets-Xy9Ab1").replace(
-            "database-url", "database-url-Q1w2E3")
+    td = worker_td()  # the example carries full ARNs, random suffix included, as AWS gives them
+    arns = [s["valueFrom"] for s in td["containerDefinitions"][0]["secrets"]
+            if ":secretsmanager:" in s["valueFrom"]]
+    assert len(arns) == 8 and all(re.search(r":secret:[^:]+-[A-Za-z0-9]{6}(:|$)", a) for a in arns)
+    assert not any("-Xy9Ab1" in k or "-Qw3Rt5" in k for k in json.load(open(STORE))["secrets"])
     path = tmp_path / "full.json"
     path.write_text(json.dumps(td))
     r = run(["--store", STORE, "-t", str(path), "--check"])

@@ -43,9 +43,13 @@ CONFIG = {
 }
 DATABASE_URL = ("postgresql://covenantconnect_app:p@ss%word=1@covenant-connect-prod-db.cluster-x"
                 ".us-east-1.rds.amazonaws.com:5432/covenantconnect?sslmode=require")
+# The task definitions carry full ARNs, random suffix included, as AWS gave them: the emulator
+# (which plays AWS) holds the secrets under those ARNs.
+SM_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:"
+APP = SM_ARN + "covenant-connect/app-secrets-Xy9Ab1"
+DB = SM_ARN + "covenant-connect/database-url-Qw3Rt5"
 STORE = {
-    "secrets": {"covenant-connect/app-secrets": APP_SECRETS,
-                "covenant-connect/database-url": DATABASE_URL},
+    "secrets": {APP: APP_SECRETS, DB: DATABASE_URL},
     "parameters": {f"/covenant-connect/config/{k}": v for k, v in CONFIG.items()},
 }
 EXPECTED = {**APP_SECRETS, **CONFIG, "DATABASE_URL": DATABASE_URL}
@@ -201,7 +205,7 @@ def test_check_reports_every_variable_without_values(aws):
 def test_check_lists_every_failure_with_the_worst_status(aws):
     store = copy.deepcopy(STORE)
     del store["parameters"]["/covenant-connect/config/MAIL_PORT"]
-    del store["secrets"]["covenant-connect/app-secrets"]["STRIPE_SECRET_KEY"]
+    del store["secrets"][APP]["STRIPE_SECRET_KEY"]
     aws.set_store(store)
     r = run(["-t", WEB_TD, "--check"], env_for(aws))
     assert r.returncode == 78
@@ -261,11 +265,11 @@ def test_failures_exit_with_their_status_and_exec_nothing(aws, tmp_path, case, s
     args = ["-t", WEB_TD]
     store = copy.deepcopy(STORE)
     if case == "missing_secret":
-        del store["secrets"]["covenant-connect/database-url"]
+        del store["secrets"][DB]
     elif case == "missing_param":
         del store["parameters"]["/covenant-connect/config/REDIS_URL"]
     elif case == "missing_key":
-        del store["secrets"]["covenant-connect/app-secrets"]["SECRET_KEY"]
+        del store["secrets"][APP]["SECRET_KEY"]
     elif case == "denied":
         aws.set_deny([{"action": "ssm:GetParameters"}])
     elif case == "bad_key":
