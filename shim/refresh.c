@@ -144,25 +144,23 @@ long refresh_set_diff(const char ***out, const struct refresh_set *a, const stru
 
 void refresh_names_join(char *out, size_t size, const char *const *names, size_t n)
 {
+	enum { MORE_ROOM = 32 }; /* " and 18446744073709551615 more" */
 	size_t len = 0, i;
-	char more[48];
 
 	if (!size)
 		return;
 	out[0] = '\0';
 	for (i = 0; i < n; i++) {
 		size_t need = strlen(names[i]) + (i ? 2 : 0);
-		if (len + need + sizeof(more) >= size)
+		if (len + need + (i + 1 < n ? MORE_ROOM : 0) + 1 > size)
 			break;
 		if (i)
 			memcpy(out + len, ", ", 2);
 		memcpy(out + len + (i ? 2 : 0), names[i], strlen(names[i]) + 1);
 		len += need;
 	}
-	if (i < n && len + sizeof(more) < size) {
-		snprintf(more, sizeof(more), "%s%zu more", i ? " and " : "", n - i);
-		strcpy(out + len, more);
-	}
+	if (i < n && len + MORE_ROOM + 1 <= size)
+		snprintf(out + len, size - len, "%s%zu more", i ? " and " : "", n - i);
 }
 
 long refresh_jitter(long interval_ms, unsigned r)
