@@ -805,12 +805,13 @@ static pid_t spawn_first(struct sup *s, char *const argv[], int take_tty)
 	return pid;
 }
 
-/* PID 1's last line: the exit event. Quiet (debug) when the child exited 0. */
+/* PID 1's last line: the exit event, at debug level like the child's exit (a PID 1 is quiet
+ * by default; the orchestrator records the status anyway). */
 static void log_exit(struct sup *s, int status)
 {
 	int raw = supervise_exit_status(s->child_status);
 
-	log_event(status ? LOG_INFO : LOG_DEBUG, "exit",
+	log_event(LOG_DEBUG, "exit",
 	          LOG_FIELDS(LOG_INT("status", status), LOG_INT("child_status", raw),
 	                     LOG_INT("child", s->child)),
 	          "child %d exited with status %d; exiting with %d", (int)s->child, raw, status);
