@@ -754,6 +754,15 @@ static void stop_leftovers(struct sup *s)
 	}
 }
 
+/* Not PID 1: reap orphans all the same, quietly (DESIGN 3.2). */
+static void become_subreaper(const struct shim_opts *o)
+{
+	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		log_debug("cannot become a child subreaper: %s", strerror(errno));
+	if (o->subreaper)
+		log_debug("-s: subreaping is automatic (PID 1, else a child subreaper)");
+}
+
 /* --refresh needs the resolver as the child, and argv for its two internal modes. */
 static void refresh_setup(struct sup *s, char *const argv[], int resolver)
 {
@@ -848,10 +857,7 @@ int supervise_run(const struct shim_opts *o, const char *file, char *const argv[
 		log_error("signalfd: %s", strerror(errno));
 		return SHIM_EX_INTERNAL;
 	}
-	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
-		log_debug("cannot become a child subreaper: %s", strerror(errno));
-	if (o->subreaper)
-		log_debug("-s: subreaping is automatic (PID 1, else a child subreaper)");
+	become_subreaper(o);
 	refresh_setup(&s, argv, resolver);
 
 	s.child = spawn_first(&s, argv, tty_is_ours());
