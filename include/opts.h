@@ -24,6 +24,8 @@ struct shim_opts {
 	int subreaper; /* -s, tini's: accepted, subreaping is automatic */
 	enum print_format print;
 	long grace_ms, stop_delay_ms, refresh_ms, timeout_ms;
+	int refresh_signal;           /* --refresh-signal: 0 restarts the child on a change */
+	int digest_fd;                /* internal --digest-fd (include/refresh.h); -1 when absent */
 	unsigned char remap_exit[32]; /* bit N set: child status N becomes 0 */
 	/* --rewrite FROM:TO: rewrite[FROM] is the signal forwarded instead of FROM, 0 for
 	 * "do not forward" (dumb-init's FROM:0); rewrite_set[FROM] says whether one is given. */

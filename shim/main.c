@@ -73,15 +73,13 @@ int main(int argc, char **argv)
 		opts_free(&o);
 		return SHIM_EX_USAGE;
 	}
-	if (o.refresh_ms)
-		log_warn("--refresh is not implemented yet: values are resolved once");
 
 	needs_resolver = opts_has_mapping(&o) || o.store || o.profile || ref_env_has_arn(environ);
 	if (needs_resolver) {
 		argv[0] = (char *)find_resolver();
-		status = supervise_run(&o, argv[0], argv, !strchr(argv[0], '/'));
+		status = supervise_run(&o, argv[0], argv, !strchr(argv[0], '/'), 1);
 	} else {
-		status = supervise_run(&o, o.command[0], o.command, 1);
+		status = supervise_run(&o, o.command[0], o.command, 1, 0);
 	}
 	opts_free(&o);
 	return status;

@@ -41,6 +41,8 @@ enum opt_id {
 	O_DIGEST,
 	O_SUBREAPER,
 	O_REWRITE,
+	O_REFRESH_SIGNAL,
+	O_DIGEST_FD,
 };
 enum { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
 
@@ -70,6 +72,7 @@ static const struct opt_def opt_table[] = {
         {"stop-delay", 0, ARG_REQUIRED, O_STOP_DELAY, "COVENANT_SHIM_STOP_DELAY"},
         {"remap-exit", 'e', ARG_REQUIRED, O_REMAP, "COVENANT_SHIM_REMAP_EXIT"},
         {"refresh", 0, ARG_REQUIRED, O_REFRESH, "COVENANT_SHIM_REFRESH"},
+        {"refresh-signal", 0, ARG_REQUIRED, O_REFRESH_SIGNAL, "COVENANT_SHIM_REFRESH_SIGNAL"},
         {"timeout", 0, ARG_REQUIRED, O_TIMEOUT, "COVENANT_SHIM_TIMEOUT"},
         {"verbose", 'v', ARG_NONE, O_VERBOSE, NULL},
         {"quiet", 'q', ARG_NONE, O_QUIET, NULL},
@@ -81,6 +84,9 @@ static const struct opt_def opt_table[] = {
         {"rewrite", 'r', ARG_REQUIRED, O_REWRITE, "COVENANT_SHIM_REWRITE"},
         /* Internal: the refresh child of DESIGN.md 3.5 prints only a digest. */
         {"digest", 0, ARG_NONE, O_DIGEST, NULL},
+        /* Internal: the supervisor's child writes its digests to this fd, then waits for a
+         * go-ahead on it before the exec (DESIGN.md 3.5, include/refresh.h). */
+        {"digest-fd", 0, ARG_REQUIRED, O_DIGEST_FD, NULL},
 };
 #define OPT_COUNT (sizeof(opt_table) / sizeof(opt_table[0]))
 
@@ -396,6 +402,36 @@ static int apply_refresh(struct shim_opts *o, const char *value, const char *src
 	return 0;
 }
 
+/* --refresh-signal SIG: any signal an application can catch. */
+static int apply_refresh_signal(struct shim_opts *o, const char *value, const char *src,
+                                struct shim_err *err)
+{
+	int sig = opts_parse_signal(value);
+
+	if (sig < 0 || sig == SIGKILL || sig == SIGSTOP)
+		return shim_err_set(
+		        err, SHIM_EX_USAGE,
+		        "%s: \"%s\" is not a signal an application can catch (e.g. HUP, "
+		        "USR1)",
+		        src, value);
+	o->refresh_signal = sig;
+	return 0;
+}
+
+static int apply_fd(struct shim_opts *o, const char *value, const char *src, struct shim_err *err)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = isdigit((unsigned char)*value) ? strtol(value, &end, 10) : -1;
+	if (v < 3 || errno || *end || v > INT_MAX)
+		return shim_err_set(err, SHIM_EX_USAGE,
+		                    "%s: \"%s\" is not a descriptor (3 or more)", src, value);
+	o->digest_fd = (int)v;
+	return 0;
+}
+
 static int apply(struct shim_opts *o, const struct opt_def *d, const char *value, const char *src,
                  int from_env, struct shim_err *err)
 {
@@ -430,6 +466,10 @@ static int apply(struct shim_opts *o, const struct opt_def *d, const char *value
 		return apply_duration(&o->timeout_ms, value, 1, 3600 * 1000, src, err);
 	case O_REFRESH:
 		return apply_refresh(o, value, src, err);
+	case O_REFRESH_SIGNAL:
+		return apply_refresh_signal(o, value, src, err);
+	case O_DIGEST_FD:
+		return apply_fd(o, value, src, err);
 	case O_REMAP:
 		return apply_remap(o, value, src, err);
 	case O_REWRITE:
@@ -569,12 +609,20 @@ static int check_combination(const struct shim_opts *o, struct shim_err *err)
 		        "--check, --print, --audit and --iam-policy exclude each other");
 	if (o->profile && o->store)
 		return shim_err_set(err, SHIM_EX_USAGE, "--profile and --store exclude each other");
+	/* --digest is the refresh's own check: it runs with the supervisor's options. */
+	if (o->refresh_ms && modes && !o->digest)
+		return shim_err_set(err, SHIM_EX_USAGE,
+		                    "--refresh supervises an application: it excludes --check, "
+		                    "--print, --audit and --iam-policy");
+	if (o->refresh_signal && !o->refresh_ms)
+		return shim_err_set(err, SHIM_EX_USAGE,
+		                    "--refresh-signal needs --refresh INTERVAL");
 	return 0;
 }
 
 int opts_parse(struct shim_opts *out, int argc, char **argv, char **envp, struct shim_err *err)
 {
-	struct shim_opts o = {.verbosity = LOG_INFO, .timeout_ms = 60000};
+	struct shim_opts o = {.verbosity = LOG_INFO, .timeout_ms = 60000, .digest_fd = -1};
 	struct parse_state st = {0};
 	int i = 1;
 
@@ -629,62 +677,71 @@ int opts_rewrite(const struct shim_opts *o, int sig)
 	return sig > 0 && sig < SHIM_NSIG && o->rewrite_set[sig] ? o->rewrite[sig] : sig;
 }
 
+static const char usage_text[] =
+        "Usage: covenant-shim [OPTION]... [--] [COMMAND [ARG]...]\n"
+        "Resolve the environment ECS would inject (Secrets Manager, SSM Parameter Store),\n"
+        "then run COMMAND under a small PID 1 that forwards signals and reaps zombies.\n"
+        "\n"
+        "Mapping:\n"
+        "  -t, --task-definition FILE  ECS task definition JSON       "
+        "[COVENANT_SHIM_TASK_DEFINITION]\n"
+        "  -c, --container NAME        container in it                "
+        "[COVENANT_SHIM_CONTAINER]\n"
+        "      --ssm-path PATH         import parameters under PATH   "
+        "[COVENANT_SHIM_SSM_PATHS]\n"
+        "      --secret-json ID        import every key of a secret   "
+        "[COVENANT_SHIM_SECRET_JSON]\n"
+        "      --env-file FILE         dotenv file, values may be ARNs "
+        "[COVENANT_SHIM_ENV_FILE]\n"
+        "Sources:\n"
+        "  -p, --profile NAME          credentials and region from an AWS profile only\n"
+        "      --store FILE            resolve offline from a JSON store "
+        "[COVENANT_SHIM_STORE]\n"
+        "      --region REGION         region of references that carry none\n"
+        "      --timeout SECONDS       deadline for all resolution (60) "
+        "[COVENANT_SHIM_TIMEOUT]\n"
+        "Reports (nothing is run):\n"
+        "      --check                 resolve all, print a line per variable\n"
+        "      --print[=FORMAT]        print the variables: dotenv, json or shell\n"
+        "      --audit FILE            compare a .env.example with the mapping\n"
+        "      --iam-policy            print the IAM policy the mapping needs\n"
+        "Supervision:\n"
+        "  -g, --group                 signal the child's whole process group "
+        "[COVENANT_SHIM_GROUP]\n"
+        "      --grace SECONDS         SIGKILL the group this long after a stop signal "
+        "[COVENANT_SHIM_GRACE]\n"
+        "      --stop-delay SECONDS    wait before forwarding SIGTERM "
+        "[COVENANT_SHIM_STOP_DELAY]\n"
+        "  -e, --remap-exit N[,N]...   report child status N as 0     "
+        "[COVENANT_SHIM_REMAP_EXIT]\n"
+        "  -r, --rewrite FROM:TO       forward signal TO for FROM (TO 0: none) "
+        "[COVENANT_SHIM_REWRITE]\n"
+        "  -s, --subreaper             accepted for tini: subreaping is automatic\n"
+        "      --refresh INTERVAL      re-resolve every INTERVAL (about +-10%); restart "
+        "the\n"
+        "                              child when a value changed [COVENANT_SHIM_REFRESH]\n"
+        "      --refresh-signal SIG    send SIG instead of restarting (apps that reload)\n"
+        "                              [COVENANT_SHIM_REFRESH_SIGNAL]\n"
+        "Output:\n"
+        "  -v, -q                      more or less logging           "
+        "[COVENANT_SHIM_VERBOSITY]\n"
+        "      --log-format text|json  log lines as text or JSON      "
+        "[COVENANT_SHIM_LOG_FORMAT]\n"
+        "                              json: one object a line: time, level, event, msg\n"
+        "                              and the event's fields (resolved, refresh,\n"
+        "                              restart, signal, stop, exit...; see the README)\n"
+        "  -h, --help                  this text\n"
+        "  -V, --version               the version\n"
+        "\n"
+        "Exit status: the child's (128+N when killed by signal N); 64 usage, 65 bad input,\n"
+        "69 AWS unreachable, 77 access denied or no credentials, 78 a variable does not\n"
+        "resolve, 126 command not executable, 127 command not found, 70 internal error.\n"
+        "On a terminal the child gets the foreground only when the shim has it; Ctrl-Z\n"
+        "stops the shim with the child, so the shell's fg and bg work.\n";
+
 const char *opts_usage(void)
 {
-	return "Usage: covenant-shim [OPTION]... [--] [COMMAND [ARG]...]\n"
-	       "Resolve the environment ECS would inject (Secrets Manager, SSM Parameter Store),\n"
-	       "then run COMMAND under a small PID 1 that forwards signals and reaps zombies.\n"
-	       "\n"
-	       "Mapping:\n"
-	       "  -t, --task-definition FILE  ECS task definition JSON       "
-	       "[COVENANT_SHIM_TASK_DEFINITION]\n"
-	       "  -c, --container NAME        container in it                "
-	       "[COVENANT_SHIM_CONTAINER]\n"
-	       "      --ssm-path PATH         import parameters under PATH   "
-	       "[COVENANT_SHIM_SSM_PATHS]\n"
-	       "      --secret-json ID        import every key of a secret   "
-	       "[COVENANT_SHIM_SECRET_JSON]\n"
-	       "      --env-file FILE         dotenv file, values may be ARNs "
-	       "[COVENANT_SHIM_ENV_FILE]\n"
-	       "Sources:\n"
-	       "  -p, --profile NAME          credentials and region from an AWS profile only\n"
-	       "      --store FILE            resolve offline from a JSON store "
-	       "[COVENANT_SHIM_STORE]\n"
-	       "      --region REGION         region of references that carry none\n"
-	       "      --timeout SECONDS       deadline for all resolution (60) "
-	       "[COVENANT_SHIM_TIMEOUT]\n"
-	       "Reports (nothing is run):\n"
-	       "      --check                 resolve all, print a line per variable\n"
-	       "      --print[=FORMAT]        print the variables: dotenv, json or shell\n"
-	       "      --audit FILE            compare a .env.example with the mapping\n"
-	       "      --iam-policy            print the IAM policy the mapping needs\n"
-	       "Supervision:\n"
-	       "  -g, --group                 signal the child's whole process group "
-	       "[COVENANT_SHIM_GROUP]\n"
-	       "      --grace SECONDS         SIGKILL the group this long after a stop signal "
-	       "[COVENANT_SHIM_GRACE]\n"
-	       "      --stop-delay SECONDS    wait before forwarding SIGTERM "
-	       "[COVENANT_SHIM_STOP_DELAY]\n"
-	       "  -e, --remap-exit N[,N]...   report child status N as 0     "
-	       "[COVENANT_SHIM_REMAP_EXIT]\n"
-	       "  -r, --rewrite FROM:TO       forward signal TO for FROM (TO 0: none) "
-	       "[COVENANT_SHIM_REWRITE]\n"
-	       "  -s, --subreaper             accepted for tini: subreaping is automatic\n"
-	       "      --refresh INTERVAL      re-resolve; restart the child on a change "
-	       "[COVENANT_SHIM_REFRESH]\n"
-	       "Output:\n"
-	       "  -v, -q                      more or less logging           "
-	       "[COVENANT_SHIM_VERBOSITY]\n"
-	       "      --log-format text|json  log lines as text or JSON      "
-	       "[COVENANT_SHIM_LOG_FORMAT]\n"
-	       "  -h, --help                  this text\n"
-	       "  -V, --version               the version\n"
-	       "\n"
-	       "Exit status: the child's (128+N when killed by signal N); 64 usage, 65 bad input,\n"
-	       "69 AWS unreachable, 77 access denied or no credentials, 78 a variable does not\n"
-	       "resolve, 126 command not executable, 127 command not found, 70 internal error.\n"
-	       "On a terminal the child gets the foreground only when the shim has it; Ctrl-Z\n"
-	       "stops the shim with the child, so the shell's fg and bg work.\n";
+	return usage_text;
 }
 
 int opts_start(struct shim_opts *out, int argc, char **argv, char **envp, struct shim_err *err)

@@ -4,6 +4,7 @@
  * failure every failing variable is named and nothing is exec'd. */
 #include "aws.h"
 #include "buf.h"
+#include "clock.h"
 #include "digest.h"
 #include "dotenv.h"
 #include "env.h"
@@ -12,6 +13,7 @@
 #include "mapping.h"
 #include "opts.h"
 #include "profile.h"
+#include "refresh.h"
 #include "resolve.h"
 #include "store.h"
 
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -129,25 +132,91 @@ static int print_values(const struct mapping *m, enum print_format pf)
 	return rc;
 }
 
-/* --digest: one SHA-256 over every NAME\0VALUE\0 in mapping order (what --refresh compares). */
+/* The digest set of include/refresh.h: per variable, SHA-256 over NAME\0VALUE\0, so the
+ * supervisor can name what changed and never sees a value. */
+static int digest_set(struct buf *out, const struct mapping *m)
+{
+	struct buf one = BUF_INIT;
+	char hex[DIGEST_HEX_SIZE], *line;
+	int rc = 0;
+
+	for (size_t i = 0; i < m->n && !rc; i++) {
+		if (m->vars[i].kept_by)
+			continue; /* --check's row for a reference an inherited value hides */
+		buf_clear(&one);
+		buf_put(&one, m->vars[i].name, strlen(m->vars[i].name) + 1);
+		buf_put(&one, m->vars[i].value, strlen(m->vars[i].value) + 1);
+		if (buf_oom(&one) || digest_sha256_hex(hex, buf_cstr(&one), one.len) < 0 ||
+		    refresh_record(&line, m->vars[i].name, hex) < 0) {
+			rc = -1;
+			break;
+		}
+		buf_puts(out, line);
+		free(line);
+	}
+	buf_free(&one); /* it held values */
+	buf_puts(out, REFRESH_END);
+	return rc || buf_oom(out) ? -1 : 0;
+}
+
+/* Everything to fd: send(2) without SIGPIPE on the supervisor's socket, write(2) else. */
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
+		if (w < 0 && errno == ENOTSOCK)
+			w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* --digest (the periodic check of --refresh): the set on stdout. */
 static int print_digest(const struct mapping *m)
 {
 	struct buf b = BUF_INIT;
-	char hex[DIGEST_HEX_SIZE];
 	int rc = 0;
 
-	for (size_t i = 0; i < m->n; i++) {
-		if (m->vars[i].kept_by)
-			continue;
-		buf_put(&b, m->vars[i].name, strlen(m->vars[i].name) + 1);
-		buf_put(&b, m->vars[i].value, strlen(m->vars[i].value) + 1);
-	}
-	if (buf_oom(&b) || digest_sha256_hex(hex, buf_cstr(&b), b.len) < 0)
+	if (digest_set(&b, m) < 0) {
+		log_error("out of memory");
 		rc = SHIM_EX_INTERNAL;
-	else
-		printf("%s\n", hex);
+	} else if (write_all(STDOUT_FILENO, b.ptr, b.len) < 0) {
+		log_error("cannot write the digests: %s", strerror(errno));
+		rc = SHIM_EX_INTERNAL;
+	}
 	buf_free(&b);
 	return rc;
+}
+
+/* --digest-fd: hand the supervisor this environment's digests, then wait for its go-ahead:
+ * 1 to exec, 0 when it aborted the start (end of file), -1 on failure. */
+static int await_go(int fd, const struct mapping *m)
+{
+	struct buf b = BUF_INIT;
+	char c = 0;
+	ssize_t r;
+	int rc = -1;
+
+	if (digest_set(&b, m) < 0)
+		log_error("out of memory");
+	else if (write_all(fd, b.ptr, b.len) < 0)
+		log_error("cannot hand the digests to the supervisor: %s", strerror(errno));
+	else
+		rc = 0;
+	buf_free(&b);
+	while (rc == 0 && (r = read(fd, &c, 1)) < 0 && errno == EINTR)
+		;
+	close(fd);
+	if (rc < 0)
+		return -1;
+	if (c != REFRESH_GO)
+		log_debug("the supervisor called off this start (a refresh found no change)");
+	return c == REFRESH_GO;
 }
 
 /* The application's environment: the inherited one with references replaced in place, then
@@ -168,8 +237,8 @@ static int exec_env(char ***out, const struct mapping *m, char **envp)
 	return rc;
 }
 
-/* One error line for the variables of group g from index i on: their names, then the cause. */
-static void report_group(const struct mapping *m, size_t i)
+/* One line at level for the variables of group g from index i on: their names, then the cause. */
+static void report_group(const struct mapping *m, size_t i, int level)
 {
 	const struct var *v = &m->vars[i];
 	struct buf names = BUF_INIT;
@@ -177,8 +246,8 @@ static void report_group(const struct mapping *m, size_t i)
 	for (size_t j = i; j < m->n; j++)
 		if (m->vars[j].fail.status && m->vars[j].fail_group == v->fail_group)
 			buf_printf(&names, "%s%s", names.len ? ", " : "", m->vars[j].name);
-	log_error("%s: %s", buf_oom(&names) ? v->name : buf_cstr(&names),
-	          v->fail.msg + v->fail_text);
+	log_msg(level, "%s: %s", buf_oom(&names) ? v->name : buf_cstr(&names),
+	        v->fail.msg + v->fail_text);
 	buf_free(&names);
 }
 
@@ -191,9 +260,10 @@ static int group_reported(const struct mapping *m, size_t i)
 	return 0;
 }
 
-/* Every failing variable named; one line per cause (a failed call, a missing secret) with
- * every variable it affects. */
-static int report_failures(const struct mapping *m, int *count)
+/* Every failing variable named, at level (a refresh's check only warns: the application keeps
+ * running); one line per cause (a failed call, a missing secret) with every variable it
+ * affects. */
+static int report_failures(const struct mapping *m, int level, int *count)
 {
 	int worst = 0;
 
@@ -205,13 +275,13 @@ static int report_failures(const struct mapping *m, int *count)
 		worst = shim_status_worst(worst, v->fail.status);
 		++*count;
 		if (!v->fail_group)
-			log_error("%s", v->fail.msg);
+			log_msg(level, "%s", v->fail.msg);
 		else if (!group_reported(m, i))
-			report_group(m, i);
+			report_group(m, i, level);
 	}
 	for (size_t i = 0; i < m->n_imports; i++)
 		if (m->imports[i].fail.status) {
-			log_error("%s", m->imports[i].fail.msg);
+			log_msg(level, "%s", m->imports[i].fail.msg);
 			worst = shim_status_worst(worst, m->imports[i].fail.status);
 			++*count;
 		}
@@ -228,6 +298,8 @@ static int exec_command(const struct shim_opts *o, const struct mapping *m)
 		log_error("no command given, and the task definition has none");
 		return SHIM_EX_USAGE;
 	}
+	if (o->digest_fd >= 0 && (e = await_go(o->digest_fd, m)) <= 0)
+		return e < 0 ? SHIM_EX_INTERNAL : 0;
 	if (exec_env(&env, m, environ) < 0) {
 		log_error("out of memory");
 		return SHIM_EX_INTERNAL;
@@ -240,6 +312,27 @@ static int exec_command(const struct shim_opts *o, const struct mapping *m)
 	return shim_exec_status(e);
 }
 
+/* The "resolved" event: what start-up cost (README, "Logs and events"). A refresh's check
+ * logs it at debug level: it comes every interval. */
+static void log_resolved(const struct shim_opts *o, const struct mapping *m,
+                         const struct backend_stats *st, long long ms)
+{
+	int level = o->digest ? LOG_DEBUG : LOG_INFO;
+	const struct log_field f[] = {LOG_INT("variables", (long long)m->n),
+	                              LOG_INT("calls", st->api_calls), LOG_INT("waves", st->waves),
+	                              LOG_INT("ms", ms),
+	                              LOG_STR("source", o->store ? "store" : "aws")};
+
+	if (o->store)
+		log_event(level, "resolved", f, 5, "resolved %zu variables from store %s", m->n,
+		          o->store);
+	else
+		log_event(level, "resolved", f, 5,
+		          "resolved %zu variables from %d API call%s in %d wave%s (%lld ms)", m->n,
+		          st->api_calls, st->api_calls == 1 ? "" : "s", st->waves,
+		          st->waves == 1 ? "" : "s", ms);
+}
+
 static int resolve_and_run(const struct shim_opts *o, struct mapping *m,
                            const struct backend_cfg *cfg)
 {
@@ -247,13 +340,16 @@ static int resolve_and_run(const struct shim_opts *o, struct mapping *m,
 	struct shim_err err = {0};
 	int rc, failed, n_failed;
 
+	int level = o->digest ? LOG_WARN : LOG_ERROR;
+	long long t0 = clock_ms();
+
 	rc = resolve_mapping(m, cfg, environ, o->store ? store_fetch_plan : aws_fetch_plan, &st,
 	                     &err);
 	if (rc < 0) {
-		log_error("%s", err.msg);
+		log_msg(level, "%s", err.msg);
 		return err.status ? err.status : SHIM_EX_INTERNAL;
 	}
-	failed = report_failures(m, &n_failed);
+	failed = report_failures(m, level, &n_failed);
 	if (o->check) {
 		int r = print_check(m);
 		return r ? r : failed;
@@ -264,12 +360,7 @@ static int resolve_and_run(const struct shim_opts *o, struct mapping *m,
 			          n_failed, n_failed == 1 ? "" : "s");
 		return failed;
 	}
-	if (o->store)
-		log_info("resolved %zu variables from store %s", m->n, o->store);
-	else
-		log_info("resolved %zu variables from %d API call%s in %d wave%s (%lld ms)", m->n,
-		         st.api_calls, st.api_calls == 1 ? "" : "s", st.waves,
-		         st.waves == 1 ? "" : "s", st.elapsed_ms);
+	log_resolved(o, m, &st, st.elapsed_ms ? st.elapsed_ms : clock_ms() - t0);
 	if (o->print)
 		return print_values(m, o->print);
 	if (o->digest)

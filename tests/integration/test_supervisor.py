@@ -285,7 +285,8 @@ def test_quiet_by_default_and_json_logs():
     r = run_shim(["--log-format", "json", "--", "no-such-command-here"], env=clean_env())
     import json
     rec = json.loads(r.stderr.strip())
-    assert rec["level"] == "error" and "no-such-command-here" in rec["message"]
+    assert rec["level"] == "error" and "no-such-command-here" in rec["msg"]
+    assert rec["event"] == "log" and rec["time"].endswith("Z")
     r = run_shim(["-vv", "--", "true"], env=clean_env())
     assert "child" in r.stderr and "debug" in r.stderr
     r = run_shim(["-q", "--", "no-such-command-here"], env=clean_env())

@@ -228,6 +228,31 @@ static void test_bad_input(void)
 	expect_usage(e3, "COVENANT_SHIM_VERBOSITY: \"9\"", NULL, NULL, NULL);
 	char *e4[] = {"COVENANT_SHIM_TIMEOUT=soon", NULL};
 	expect_usage(e4, "COVENANT_SHIM_TIMEOUT: \"soon\"", NULL, NULL, NULL);
+	expect_usage(no_env, "--refresh supervises", "--refresh=1m", "--print", NULL);
+	char *e5[] = {"COVENANT_SHIM_REFRESH=5m", NULL};
+	expect_usage(e5, "excludes --check", "--check", NULL, NULL);
+	expect_usage(no_env, "needs --refresh", "--refresh-signal", "HUP", NULL);
+	expect_usage(no_env, "--refresh-signal: \"KILL\"", "--refresh=1m", "--refresh-signal",
+	             "KILL");
+	expect_usage(no_env, "--digest-fd: \"1\"", "--digest-fd", "1", NULL);
+}
+
+/* --refresh's own options, and the check child's --digest beside --refresh. */
+static void test_refresh_options(void)
+{
+	struct shim_opts o;
+	struct shim_err e;
+	char *env[] = {"COVENANT_SHIM_REFRESH=5m", "COVENANT_SHIM_REFRESH_SIGNAL=usr1", NULL};
+
+	CHECK_INT(parse(&o, &e, env, "--digest", "--digest-fd=7", NULL), 0);
+	CHECK_INT(o.refresh_ms, 300000);
+	CHECK_INT(o.refresh_signal, SIGUSR1);
+	CHECK_INT(o.digest_fd, 7);
+	opts_free(&o);
+	CHECK_INT(parse(&o, &e, no_env, "--refresh", "2s", NULL), 0);
+	CHECK_INT(o.refresh_signal, 0);
+	CHECK_INT(o.digest_fd, -1);
+	opts_free(&o);
 }
 
 /* tini's and dumb-init's spellings: -s, -e N, -r/--rewrite FROM:TO, comma lists. */
@@ -334,6 +359,7 @@ int main(void)
 	RUN(test_report_modes);
 	RUN(test_environment_and_precedence);
 	RUN(test_bad_input);
+	RUN(test_refresh_options);
 	RUN(test_tini_and_dumb_init_habits);
 	RUN(test_bad_habits);
 	RUN(test_durations);

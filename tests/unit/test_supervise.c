@@ -41,7 +41,7 @@ static int run_in_fork(const char *const *argv, const char *remap)
 		if (opts_parse(&o, 1, args, env, &e) < 0)
 			_exit(99);
 		log_setup(LOG_ERROR - 1, LOG_TEXT);
-		_exit(supervise_run(&o, argv[0], (char *const *)argv, 1));
+		_exit(supervise_run(&o, argv[0], (char *const *)argv, 1, 0));
 	}
 	waitpid(pid, &status, 0);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
