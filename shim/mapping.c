@@ -211,7 +211,8 @@ static int env_file_entry(struct build *b, const struct dotenv_entry *e, const c
 
 	drop_env_file_var(b->m, e->name);
 	if ((by = set_by(b, e->name))) {
-		log_debug("%s: already set by %s, kept (%s not applied)", e->name, by, origin);
+		log_event(LOG_DEBUG, "kept", LOG_FIELDS(LOG_STR("variable", e->name), LOG_STR("by", by)),
+		          "%s: already set by %s, kept (%s not applied)", e->name, by, origin);
 		if (!b->o->check || !is_ref)
 			return 0;
 		return add_ref(b->m, e->name, e->value, 0, VAR_ENV_FILE, origin, by, err);
@@ -266,7 +267,8 @@ int mapping_import(struct mapping *m, char **envp, const char *name, const char 
 	const char *inherited = env_lookup(envp, name);
 
 	if ((inherited && *inherited) || (v && v->source != VAR_IMPORT)) {
-		log_debug("%s: already set, kept (not imported from %s)", name, origin);
+		log_event(LOG_DEBUG, "kept", LOG_FIELDS(LOG_STR("variable", name)),
+		          "%s: already set, kept (not imported from %s)", name, origin);
 		return 0;
 	}
 	if (inherited)
@@ -450,8 +452,10 @@ static int td_entry(struct build *b, int k, const char *name, const char *value,
 		return 0;
 	}
 	if ((by = set_by(b, name))) {
-		log_msg(k ? LOG_INFO : LOG_DEBUG, "%s: already set by %s, kept (%s not %s)", name,
-		        by, k ? "secrets" : "environment", k ? "fetched" : "applied");
+		log_event(k ? LOG_INFO : LOG_DEBUG, "kept",
+		          LOG_FIELDS(LOG_STR("variable", name), LOG_STR("by", by)),
+		          "%s: already set by %s, kept (%s not %s)", name, by,
+		          k ? "secrets" : "environment", k ? "fetched" : "applied");
 		if (!b->o->check || !is_ref)
 			return 0;
 		return add_ref(b->m, name, value, flags, src, origin, by, err);
