@@ -13,6 +13,7 @@
 #include "opts.h"
 #include "resolve.h"
 #include "store.h"
+#include "version.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -185,6 +186,22 @@ static int exec_command(const struct shim_opts *o, const struct mapping *m)
 	return shim_exec_status(e);
 }
 
+/* --version: this executable's version and the libraries inside it (covenant-shim --version
+ * execs this after its own line). */
+static int print_version(void)
+{
+	struct buf b = BUF_INIT;
+	int rc = 0;
+
+	version_report(&b);
+	if (buf_oom(&b) || fwrite(b.ptr, 1, b.len, stdout) != b.len || fflush(stdout) != 0) {
+		log_error("cannot write the version: %s", strerror(errno));
+		rc = SHIM_EX_INTERNAL;
+	}
+	buf_free(&b);
+	return rc;
+}
+
 static int run(const struct shim_opts *o, struct mapping *m)
 {
 	struct backend_cfg cfg = {o->region, o->store, o->profile, o->timeout_ms};
@@ -234,6 +251,10 @@ int main(int argc, char **argv)
 	if (opts_start(&o, argc, argv, environ, &err) < 0) {
 		log_error("%s", err.msg);
 		return err.status;
+	}
+	if (o.version && !o.help) {
+		opts_free(&o);
+		return print_version();
 	}
 	if ((answer = opts_answer(&o))) {
 		fputs(answer, stdout);
