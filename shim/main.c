@@ -36,17 +36,10 @@ static const char *find_resolver(void)
 	return resolver_buf;
 }
 
-/* The resolver must be there before anything is forked for it: a missing one is exit 127,
- * as for any command, but the message says which file is missing and how to install it (in an
- * image this usually means only covenant-shim was copied). A bare name is found through PATH
- * by the exec and reported there. */
-static int resolver_check(const char *path)
+/* Why the resolver cannot run. In an image a missing one usually means that only
+ * covenant-shim was copied: the message says which file is missing and how to install it. */
+static int resolver_error(const char *path, int e)
 {
-	int e;
-
-	if (!strchr(path, '/') || access(path, X_OK) == 0)
-		return 0;
-	e = errno;
 	if (e == ENOENT || e == ENOTDIR)
 		log_error("cannot run the resolver \"%s\": %s: covenant-shim needs "
 		          "covenant-shim-resolve in the same directory (or COVENANT_SHIM_RESOLVER "
@@ -55,6 +48,16 @@ static int resolver_check(const char *path)
 	else
 		log_error("cannot run the resolver \"%s\": %s", path, strerror(e));
 	return shim_exec_status(e);
+}
+
+/* The resolver must be there before anything is forked for it: a missing one is exit 127,
+ * as for any command, with resolver_error's message. A bare name (no /proc to find this
+ * executable's directory) is looked up in PATH by the exec itself. */
+static int resolver_check(const char *path)
+{
+	if (!strchr(path, '/') || access(path, X_OK) == 0)
+		return 0;
+	return resolver_error(path, errno);
 }
 
 static int exec_resolver_in_place(char **argv)
@@ -69,8 +72,7 @@ static int exec_resolver_in_place(char **argv)
 		execv(path, argv);
 	else
 		execvp(path, argv);
-	log_error("cannot run the resolver \"%s\": %s", path, strerror(errno));
-	return shim_exec_status(errno);
+	return resolver_error(path, errno);
 }
 
 /* --version: this line, then the resolver's own report of the libraries inside it. */
