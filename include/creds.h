@@ -61,6 +61,19 @@ void creds_http_free(struct creds_http *r);
 int creds_parse_container(struct aws_creds *out, const char *body, size_t len,
                           struct shim_err *err);
 
+/* creds_parse_container's rules for another endpoint of the same shape (IMDS): what names it in
+ * messages ("IMDS credentials"), source is the static provider name put in *out. */
+int creds_parse_endpoint(struct aws_creds *out, const char *body, size_t len, const char *what,
+                         const char *source, struct shim_err *err);
+
+/* 1 when s[0..len) can go into an HTTP header: no CR, LF, NUL or other control byte. */
+int creds_value_safe(const char *s, size_t len);
+
+/* Copies of id, secret and token (NULL: none) into *out with expiration and source (a static
+ * string), all or nothing: 0, or -1 with 70 on OOM (*out untouched). For the providers. */
+int creds_set(struct aws_creds *out, const char *id, const char *secret, const char *token,
+              long long expiration, const char *source, struct shim_err *err);
+
 /* ISO-8601 / RFC 3339 timestamp -> unix seconds: "YYYY-MM-DDTHH:MM:SS" ('T' or 't'),
  * optional fraction ".ddd" (dropped), then 'Z', 'z' or a "+HH:MM" / "-HH:MM" offset. Years
  * 1970..9999; second 60 (leap) is accepted. -1 when malformed or out of range. */
@@ -88,9 +101,12 @@ struct creds_request {
 	size_t body_len;
 	long timeout_ms;  /* connect and transfer, per attempt; 0: the client's defaults */
 	int max_attempts; /* 0: the client's retry policy; 1: no retry (IMDS probing) */
+	int allow_http;   /* plain http to any host: an endpoint the user configured (5.4) */
 };
 typedef int (*creds_fetch_fn)(void *ud, struct creds_response *out, const struct creds_request *rq,
                               struct shim_err *err);
+
+struct profile_set;
 
 /* What providers may consult. */
 struct creds_ctx {
@@ -98,6 +114,11 @@ struct creds_ctx {
 	long long now;        /* unix seconds: credentials expiring at or before it are refused */
 	creds_fetch_fn fetch; /* NULL: providers that need the network report "not configured" */
 	void *fetch_ud;       /* passed to fetch */
+	const struct profile_set *profiles; /* the shared config files, or NULL: none */
+	const char *profile;                /* the profile that applies (profile_select) */
+	int profile_explicit;               /* --profile or AWS_PROFILE named it */
+	const char *region;                 /* STS's region; NULL: us-east-1 */
+	char why[160]; /* a provider that returns 0 may say here why it did not apply */
 };
 
 /* One source of credentials. load returns 1 with *out filled (a zeroed struct on entry), 0
@@ -108,14 +129,27 @@ struct creds_provider {
 	int (*load)(struct aws_creds *out, struct creds_ctx *ctx, struct shim_err *err);
 };
 
-/* DESIGN.md 5.2's order as far as it goes: environment keys, then ECS/EKS container
- * credentials. Terminated by an entry whose load is NULL. */
+/* DESIGN.md 5.2's order: environment keys, web identity, the profile (profile_select's, as
+ * ctx->profile), ECS/EKS container credentials, EC2 instance metadata. Terminated by an entry
+ * whose load is NULL. */
 extern const struct creds_provider creds_chain[];
+
+/* --profile NAME: that profile's chain alone. */
+extern const struct creds_provider creds_chain_profile[];
+
+struct profile_chain;
+
+/* Which source ctx->profile uses (profile_chain), or why it applies not at all: 1 with *out
+ * filled, 0 with ctx->why set when the profile is absent (and was not named by --profile or
+ * AWS_PROFILE) or has no credential setting, -1 with err (77) when it was named and is
+ * absent, or its settings do not make a chain. */
+int creds_profile_resolve(struct profile_chain *out, struct creds_ctx *ctx, struct shim_err *err);
 
 /* Walk chain (NULL: creds_chain) in order; the first provider that finds credentials wins.
  * 0 with *out filled (caller releases it with creds_free; out->source names the provider), or -1
- * with err: a provider's failure, or SHIM_EX_NOPERM (77) "no AWS credentials found: ..." when
- * none is configured. *out is set only when 0 is returned. */
+ * with err: a provider's failure, or SHIM_EX_NOPERM (77) "no AWS credentials found: NAME: why;
+ * NAME: why..." naming each provider tried and why it did not apply. *out is set only when 0 is
+ * returned. */
 int creds_chain_load(struct aws_creds *out, const struct creds_provider *chain,
                      struct creds_ctx *ctx, struct shim_err *err);
 

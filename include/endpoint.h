@@ -8,22 +8,33 @@
 
 #include "err.h"
 
-enum aws_service { SVC_SECRETS_MANAGER, SVC_SSM, SVC_STS };
+/* SVC_SSO is the IAM Identity Center portal (GetRoleCredentials), SVC_SSO_OIDC its OIDC token
+ * service (CreateToken); both are called with a bearer token or none, never signed. */
+enum aws_service { SVC_SECRETS_MANAGER, SVC_SSM, SVC_STS, SVC_SSO, SVC_SSO_OIDC };
 
 /* Endpoint URL of svc for region: AWS_ENDPOINT_URL_SECRETS_MANAGER / AWS_ENDPOINT_URL_SSM /
- * AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, else profile_url (may be NULL); all three are
- * ignored when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is "true" (any case), as in the SDKs. Empty
- * values count as unset. A configured URL is kept as given but for one trailing '/' removed.
- * Else https://<prefix>.<region>.<domain>: prefix secretsmanager / ssm / sts; domain
- * amazonaws.com (aws, aws-us-gov), amazonaws.com.cn (aws-cn), c2s.ic.gov (aws-iso),
- * sc2s.sgov.gov (aws-iso-b), cloud.adc-e.uk (aws-iso-e), csp.hci.ic.gov (aws-iso-f).
- * partition NULL: derived from the region's prefix (cn- -> aws-cn, us-gov- -> aws-us-gov,
- * us-iso- / us-isob- / eu-isoe- / us-isof- -> the ISO partitions, else aws).
+ * AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL_SSO / AWS_ENDPOINT_URL_SSO_OIDC, else AWS_ENDPOINT_URL,
+ * else profile_url (may be NULL); all three are ignored when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is
+ * "true" (any case), as in the SDKs. Empty values count as unset. A configured URL is kept as given
+ * but for one trailing '/' removed. Else https://<prefix>.<region>.<domain>: prefix secretsmanager
+ * / ssm / sts / portal.sso / oidc; domain amazonaws.com (aws, aws-us-gov), amazonaws.com.cn
+ * (aws-cn), c2s.ic.gov (aws-iso), sc2s.sgov.gov (aws-iso-b), cloud.adc-e.uk (aws-iso-e),
+ * csp.hci.ic.gov (aws-iso-f). partition NULL: derived from the region's prefix (cn- -> aws-cn,
+ * us-gov- -> aws-us-gov, us-iso- / us-isob- / eu-isoe- / us-isof- -> the ISO partitions, else aws).
  * Returns 0 with *out an owned string (caller frees), or -1 with SHIM_EX_DATA (65) for a
  * region outside [a-z0-9-]{1,64}, an unknown partition, or a configured URL endpoint_host
  * refuses (the message names the variable, or "profile endpoint_url"); 70 on OOM. */
 int endpoint_url(char **out, enum aws_service svc, const char *region, const char *partition,
                  char **envp, const char *profile_url, struct shim_err *err);
+/* endpoint_url, and where the URL came from: *configured is the variable that set it
+ * ("AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL", ...; static), "profile endpoint_url", or NULL
+ * for the public endpoint. *plain_http is 1 when that URL is plain http to a host
+ * endpoint_host_class does not allow and an AWS_ENDPOINT_URL* variable set it: DESIGN 5.4
+ * lets it through (the caller passes allow_http to http and warns once, naming *configured);
+ * a profile's plain-http endpoint_url is left to http's rule. Outputs set only on success. */
+int endpoint_url_configured(char **out, const char **configured, int *plain_http,
+                            enum aws_service svc, const char *region, const char *partition,
+                            char **envp, const char *profile_url, struct shim_err *err);
 
 /* Host header value of url ("host", "host:port" when the port is not the scheme's default,
  * IPv6 literals bracketed: "[::1]:8443") and whether it is https. Only http and https (any

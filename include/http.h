@@ -40,10 +40,15 @@ void http_client_free(struct http_client *c);
 struct http_req {
 	/* in */
 	const char *method;         /* "GET", "POST", "PUT", ... */
-	const char *url;            /* http:// only for the hosts http_url_check allows */
+	const char *url;            /* http:// only for the hosts http_url_check allows, or
+	                             * any host with allow_http */
 	const char *const *headers; /* "Name: value" strings, NULL-terminated; or NULL */
 	const char *body;           /* or NULL; not copied */
 	size_t body_len;
+	long timeout_ms;  /* per attempt, connect and whole transfer; 0: the client's timeouts */
+	int max_attempts; /* 0: the client's; 1: no retry (IMDS on a laptop gives up at once) */
+	int allow_http;   /* plain http to any host: an endpoint the user configured (DESIGN 5.4;
+	                   * the caller warns) */
 	/* out */
 	long status;         /* HTTP status of the final response; 0 when none arrived */
 	struct buf resp;     /* its body, wiped on reset */
@@ -63,15 +68,18 @@ void http_req_free(struct http_req *r);
  * addresses (169.254.170.2, 169.254.170.23, fd00:ec2::23) and IMDS (169.254.169.254,
  * fd00:ec2::254). 0, or -1 with SHIM_EX_DATA. */
 int http_url_check(const char *url, struct shim_err *err);
+/* The same, with plain http to any host when allow_http (a configured endpoint). */
+int http_url_check_req(const char *url, int allow_http, struct shim_err *err);
 
-/* Run every request of a wave concurrently, retrying each in standard mode (throttling and
+/* Plain-http requests never go through a proxy (DESIGN 5.4). Run every request of a wave
+ * concurrently, retrying each in standard mode (throttling and
  * transient AWS codes, 500/502/503/504, connection errors and timeouts; full-jitter backoff
  * while the others proceed), all before deadline_ms (a clock_ms() value; 0 = none). A retry
  * that the deadline leaves no room for is not made: the request keeps its last outcome and
  * deadline_hit is set; an attempt the deadline cuts short ends with HTTP_ERR_TIMEOUT.
  * Returns 0 when every request has a final outcome (an HTTP status of any kind, or a transport
  * error) recorded in it. Returns -1 with SHIM_EX_DATA before sending anything when a URL is
- * refused by http_url_check, or with SHIM_EX_INTERNAL when libcurl fails. */
+ * refused by http_url_check_req, or with SHIM_EX_INTERNAL when libcurl fails. */
 int http_run(struct http_client *c, struct http_req **reqs, size_t n, long long deadline_ms,
              struct shim_err *err);
 

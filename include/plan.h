@@ -29,6 +29,8 @@ struct fetch {
 	/* result: written only through plan_fetch_* */
 	int done;
 	struct shim_err fail;    /* status 0, or the failure ("Code: message"); never a value */
+	unsigned fail_call;      /* nonzero: a whole call's failure (plan_fail_call), the same
+	                          * for every fetch with this number; 0: this fetch's own */
 	char *value;             /* secret string or parameter value; wiped on free */
 	size_t value_len;        /* a binary secret may hold a NUL: the resolver refuses it */
 	struct path_item *items; /* FETCH_PATH */
@@ -39,9 +41,11 @@ struct plan {
 	struct fetch *f;
 	size_t n, cap;
 	char *default_region; /* owned: where references without a region are fetched */
+	unsigned n_failed_calls;
 };
 
 struct ref;
+struct profile_set;
 
 /* The fetch for a reference, added once (deduplicated); NULL on OOM. */
 struct fetch *plan_add_ref(struct plan *p, const struct ref *r);
@@ -58,6 +62,9 @@ int plan_set_default_region(struct plan *p, const char *region);
 void plan_fetch_fail(struct fetch *f, int status, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 int plan_fetch_value(struct fetch *f, const char *value, size_t len);
+/* One call failed as a whole (transport, an error answer): every fetch p->f[idx[0..n)] gets the
+ * same failure (msg copied) and one fail_call number, so reports name the call once. */
+void plan_fail_call(struct plan *p, const size_t *idx, size_t n, int status, const char *msg);
 int plan_fetch_item(struct fetch *f, const char *name, const char *value);
 void plan_fetch_done(struct fetch *f);
 
@@ -70,6 +77,9 @@ struct backend_cfg {
 	const char *store;   /* --store FILE: the offline backend's document */
 	const char *profile; /* --profile NAME, or NULL */
 	long timeout_ms;     /* --timeout: all of it, retries included; 0 = none */
+	/* The shared config and credentials files (profile_load), or NULL when none were read:
+	 * the profile's region, endpoints and credentials. */
+	const struct profile_set *profiles;
 };
 
 /* What a backend reports. */

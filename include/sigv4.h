@@ -91,6 +91,14 @@ int sigv4_sign_json_request(struct sigv4_signed *out, const char *host, const ch
                             const void *body, size_t body_len, const struct sigv4_params *params,
                             struct shim_err *err);
 
+/* POST / with a form body (STS, the query protocol): signs host, content-type
+ * (application/x-www-form-urlencoded; charset=utf-8), x-amz-date and, with a session token,
+ * x-amz-security-token. out->headers is the complete header set to send, Host and
+ * Content-Type first. */
+int sigv4_sign_form_request(struct sigv4_signed *out, const char *host, const void *body,
+                            size_t body_len, const struct sigv4_params *params,
+                            struct shim_err *err);
+
 /* Wipe and free everything in *s and zero it; NULL and an already-freed struct are fine. */
 void sigv4_signed_free(struct sigv4_signed *s);
 

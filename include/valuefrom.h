@@ -10,9 +10,13 @@
 
 enum ref_kind { REF_SECRET = 1, REF_PARAM = 2 };
 
-/* ref_parse flags. REF_ALLOW_NAME: a bare name is a reference too (task definition `secrets`);
- * without it only full ARNs parse (the environment and env files, DESIGN 4.1). */
-#define REF_ALLOW_NAME 0x1u
+/* ref_parse flags; without either only full ARNs parse (the environment, env files and a task
+ * definition's `environment`, DESIGN 4.1).
+ * REF_ALLOW_NAME: a bare name is an SSM parameter, with or without a leading '/', as ECS reads
+ * a task definition's `secrets` (DESIGN 4.2): a Secrets Manager secret needs its ARN there.
+ * REF_SECRET_NAME: a bare name is a Secrets Manager secret (--secret-json takes a secret id). */
+#define REF_ALLOW_NAME  0x1u
+#define REF_SECRET_NAME 0x2u
 
 /* Every string is malloc'd and owned by the struct; ref_free frees them.
  *
@@ -40,7 +44,8 @@ struct ref {
 /* Parse reference s. Grammar:
  *   arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME[:JSON_KEY:VERSION_STAGE:VERSION_ID]
  *   arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME[:SELECTOR]
- *   with REF_ALLOW_NAME also  /PARAM/NAME[:SELECTOR]  and  SECRET_NAME[:JSON_KEY:STAGE:ID]
+ *   with REF_ALLOW_NAME also  PARAM_NAME[:SELECTOR]  (`/a/b`, `plain-name`, even `a/b`)
+ *   with REF_SECRET_NAME also  SECRET_NAME[:JSON_KEY:STAGE:ID]
  * PARTITION is aws, aws-cn or aws-us-gov and REGION must belong to it; ACCOUNT is 12 digits.
  * After `secret:` (or in a bare secret name) there are exactly 1 or 4 ':'-separated fields;
  * the last three may be empty. SELECTOR is a version (digits) or a label ([A-Za-z0-9_.-], not
@@ -54,11 +59,11 @@ int ref_parse(struct ref *out, const char *s, unsigned flags, struct shim_err *e
 /* Free the strings of r and zero it; safe on a zeroed struct and on NULL. */
 void ref_free(struct ref *r);
 
-/* The environment rule (DESIGN 4.1: only full ARNs count as references there): true when s
- * starts like a Secrets Manager secret ARN (`arn:P:secretsmanager:R:A:secret:`) or an SSM
- * parameter ARN (`arn:P:ssm:R:A:parameter/`) with P a known partition. REGION and ACCOUNT are
- * not checked here, so a mistyped reference fails loudly in ref_parse instead of being passed
- * to the application as a literal; other ARNs (an SSM document, an S3 bucket) are plain values. */
+/* What is a reference wherever a value may be one (DESIGN 4.2): true when s starts
+ * `arn:PARTITION:secretsmanager:` or `arn:PARTITION:ssm:` with PARTITION aws, aws-cn or
+ * aws-us-gov. Nothing else is checked here, so a mistyped reference (`...:secrets:x`,
+ * `...:parameter:x`) fails loudly in ref_parse (65) instead of reaching the application as a
+ * literal; other ARNs (an S3 bucket, another partition) are plain values. */
 int ref_is_arn(const char *s);
 
 /* Secrets Manager's ARNs end the name with '-' and 6 random letters or digits: the length of

@@ -12,8 +12,10 @@
 #include "endpoint.h"
 #include "env.h"
 #include "http.h"
+#include "imds.h"
 #include "log.h"
 #include "mapping.h"
+#include "profile.h"
 #include "sigv4.h"
 #include "sm.h"
 #include "ssm.h"
@@ -52,6 +54,7 @@ struct aws {
 	size_t n_calls, cap_calls;
 	struct backend_stats *st;
 	struct shim_err *err;
+	const char *warned_http[4]; /* the AWS_ENDPOINT_URL* variables warned about (static) */
 };
 
 static int oom(struct aws *a)
@@ -80,7 +83,10 @@ static int local_get(void *ud, struct creds_response *out, const struct creds_re
 	                       .url = rq->url,
 	                       .headers = rq->headers,
 	                       .body = rq->body,
-	                       .body_len = rq->body_len};
+	                       .body_len = rq->body_len,
+	                       .timeout_ms = rq->timeout_ms,
+	                       .max_attempts = rq->max_attempts,
+	                       .allow_http = rq->allow_http};
 	int rc = http_run(a->http, (struct http_req *[]){&req}, 1, a->deadline, err);
 
 	if (rc == 0) {
@@ -94,12 +100,30 @@ static int local_get(void *ud, struct creds_response *out, const struct creds_re
 	return rc;
 }
 
-/* The provider chain of DESIGN.md 5.2 (creds.c), its requests sent through http.c. */
+/* What the credential providers and IMDS consult. */
+static struct creds_ctx creds_context(struct aws *a)
+{
+	struct creds_ctx ctx = {.envp = a->envp,
+	                        .now = (long long)time(NULL),
+	                        .fetch = local_get,
+	                        .fetch_ud = a,
+	                        .profiles = a->cfg->profiles};
+
+	ctx.profile = profile_select(a->cfg->profile, a->envp, &ctx.profile_explicit);
+	ctx.region = a->p->default_region ? a->p->default_region
+	             : a->p->n            ? a->p->f[0].region
+	                                  : NULL;
+	return ctx;
+}
+
+/* The provider chain of DESIGN.md 5.2 (creds.c), its requests sent through http.c; with
+ * --profile, that profile's chain alone. */
 static int get_credentials(struct aws *a)
 {
-	struct creds_ctx ctx = {a->envp, (long long)time(NULL), local_get, a};
+	struct creds_ctx ctx = creds_context(a);
 
-	if (creds_chain_load(&a->creds, NULL, &ctx, a->err) < 0)
+	if (creds_chain_load(&a->creds, a->cfg->profile ? creds_chain_profile : NULL, &ctx,
+	                     a->err) < 0)
 		return -1;
 	log_debug("credentials from %s", a->creds.source);
 	return 0;
@@ -135,17 +159,33 @@ static char *metadata_region(struct aws *a)
 	return region;
 }
 
-/* Where references without a region go when resolution found no --region or AWS_REGION. */
+/* The instance's region from IMDS (DESIGN.md 5.3), or NULL. */
+static char *instance_region(struct aws *a)
+{
+	struct creds_ctx ctx = creds_context(a);
+	struct imds_params ip = {
+	        profile_value(a->cfg->profiles, ctx.profile, "ec2_metadata_service_endpoint"),
+	        profile_value(a->cfg->profiles, ctx.profile, "ec2_metadata_service_endpoint_mode")};
+	struct shim_err e = {0};
+	char *region = NULL;
+
+	if (imds_region(&region, &ip, &ctx, &e) < 0)
+		log_warn("instance metadata: %s", e.msg);
+	return region;
+}
+
+/* Where references without a region go when resolution found no --region, AWS_REGION or
+ * profile region. */
 static int default_region(struct aws *a)
 {
 	char *region = metadata_region(a);
 	int rc;
 
-	if (!region)
+	if (!region && !(region = instance_region(a)))
 		return shim_err_set(a->err, SHIM_EX_USAGE,
-		                    "no AWS region for references given by name: pass --region "
-		                    "or set AWS_REGION");
-	log_debug("default region %s (task metadata)", region);
+		                    "no AWS region for references given by name: pass --region, "
+		                    "set AWS_REGION, or set region in the profile");
+	log_debug("default region %s (task or instance metadata)", region);
 	rc = plan_set_default_region(a->p, region);
 	free(region);
 	return rc < 0 ? oom(a) : 0;
@@ -256,6 +296,22 @@ static int call_body(struct aws *a, struct call *c)
 	return shim_err_set(a->err, SHIM_EX_INTERNAL, "unknown call");
 }
 
+/* DESIGN 5.4: plain http to an endpoint the user configured goes, with one warning line per
+ * variable that configured it. */
+static void warn_plain_http(struct aws *a, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < 4 && a->warned_http[i]; i++)
+		if (strcmp(a->warned_http[i], name) == 0)
+			return;
+	if (i < 4)
+		a->warned_http[i] = name;
+	log_warn("%s: plain http, as configured: requests and answers travel unencrypted (use "
+	         "it only for a local emulator)",
+	         name);
+}
+
 /* Build, sign and address the call for the coming wave. */
 static int call_prepare(struct aws *a, struct call *c)
 {
@@ -263,16 +319,26 @@ static int call_prepare(struct aws *a, struct call *c)
 	struct sigv4_credentials cr = {a->creds.access_key_id, a->creds.secret_access_key,
 	                               a->creds.session_token};
 	struct sigv4_params prm = {&cr, c->region, endpoint_signing_name(svc), time(NULL), 0};
-	char target[80], *host = NULL;
-	int https, rc;
+	char target[80], *host = NULL, *purl = NULL;
+	const char *configured;
+	int https, rc, plain_http;
 
 	if (call_body(a, c) < 0)
 		return -1;
 	free(c->url);
 	c->url = NULL;
-	if (endpoint_url(&c->url, svc, c->region, c->partition, a->envp, NULL, a->err) < 0 ||
-	    endpoint_host(&host, &https, c->url, a->err) < 0)
+	if (a->cfg->profiles &&
+	    profile_endpoint_url(&purl, a->cfg->profiles,
+	                         profile_select(a->cfg->profile, a->envp, NULL),
+	                         svc == SVC_SSM ? "ssm" : "secrets_manager", a->err) < 0)
 		return -1;
+	rc = endpoint_url_configured(&c->url, &configured, &plain_http, svc, c->region,
+	                             c->partition, a->envp, purl, a->err);
+	free(purl);
+	if (rc < 0 || endpoint_host(&host, &https, c->url, a->err) < 0)
+		return -1;
+	if (plain_http)
+		warn_plain_http(a, configured);
 	snprintf(target, sizeof(target), "%s.%s", endpoint_target_prefix(svc),
 	         awsresult_op_name(c->op));
 	sigv4_signed_free(&c->sig);
@@ -285,7 +351,8 @@ static int call_prepare(struct aws *a, struct call *c)
 	                           .url = c->url,
 	                           .headers = (const char *const *)c->sig.headers,
 	                           .body = c->body.ptr,
-	                           .body_len = c->body.len};
+	                           .body_len = c->body.len,
+	                           .allow_http = plain_http};
 	return 0;
 }
 
@@ -372,9 +439,6 @@ int aws_fetch_plan(struct plan *p, const struct backend_cfg *cfg, char **envp,
 	struct http_opts ho = {.ca_bundle = env_value(envp, "AWS_CA_BUNDLE")};
 	int rc = -1;
 
-	if (cfg->profile)
-		return shim_err_set(err, SHIM_EX_USAGE,
-		                    "--profile: shared config profiles are not supported yet");
 	if (cfg->timeout_ms > 0)
 		a.deadline = clock_ms() + cfg->timeout_ms;
 	if (http_client_new(&a.http, &ho, err) < 0)

@@ -40,8 +40,7 @@ static struct fetch *fetch_at(struct result_call *c, size_t i)
 
 static void fail_all(struct result_call *c, int status, const char *msg)
 {
-	for (size_t i = 0; i < c->n; i++)
-		plan_fetch_fail(fetch_at(c, i), status, "%s", msg);
+	plan_fail_call(c->p, c->fetches, c->n, status, msg);
 }
 
 static const char *plural(int n)

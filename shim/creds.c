@@ -5,23 +5,30 @@
 #include "creds.h"
 
 #include "buf.h"
+#include "credproc.h"
 #include "endpoint.h"
 #include "env.h"
 #include "file.h"
+#include "imds.h"
+#include "profile.h"
 #include "sanitize.h"
+#include "sso.h"
+#include "sts.h"
 #include "wipe.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#define TOKEN_MAX      4096 /* the caller's header buffer holds "Authorization: " and this */
-#define ECS_HOST       "http://169.254.170.2"
-#define ENV_RELATIVE   "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
-#define ENV_FULL       "AWS_CONTAINER_CREDENTIALS_FULL_URI"
-#define ENV_TOKEN_FILE "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
-#define ENV_TOKEN      "AWS_CONTAINER_AUTHORIZATION_TOKEN"
+#define TOKEN_MAX           4096 /* the caller's header buffer holds "Authorization: " and this */
+#define ECS_HOST            "http://169.254.170.2"
+#define ENV_RELATIVE        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
+#define ENV_FULL            "AWS_CONTAINER_CREDENTIALS_FULL_URI"
+#define ENV_TOKEN_FILE      "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
+#define ENV_TOKEN           "AWS_CONTAINER_AUTHORIZATION_TOKEN"
+#define CREDPROC_TIMEOUT_MS 30000 /* a credential_process that hangs */
 
 static void free_secret(char *s)
 {
@@ -40,6 +47,11 @@ static int header_safe(const char *s, size_t len)
 	return 1;
 }
 
+int creds_value_safe(const char *s, size_t len)
+{
+	return header_safe(s, len);
+}
+
 void creds_free(struct aws_creds *c)
 {
 	if (!c)
@@ -50,9 +62,8 @@ void creds_free(struct aws_creds *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Copies into *out, all or nothing. token may be NULL. */
-static int creds_set(struct aws_creds *out, const char *id, const char *secret, const char *token,
-                     long long expiration, const char *source, struct shim_err *err)
+int creds_set(struct aws_creds *out, const char *id, const char *secret, const char *token,
+              long long expiration, const char *source, struct shim_err *err)
 {
 	struct aws_creds c = {NULL, NULL, NULL, expiration, source};
 
@@ -185,7 +196,7 @@ int creds_container_request(struct creds_http *out, char **envp, struct shim_err
 }
 
 /* {"code","message"} (ECS agent, smithy-rs) or "Code" != "Success" (IMDS): 1 when refused. */
-static int container_refused(json_t *root, struct shim_err *err)
+static int container_refused(json_t *root, const char *what, struct shim_err *err)
 {
 	const char *code = json_string_value(json_object_get(root, "code"));
 	const char *msg = json_string_value(json_object_get(root, "message"));
@@ -200,13 +211,12 @@ static int container_refused(json_t *root, struct shim_err *err)
 	sanitize_quote(c, sizeof(c), code, strlen(code), 80);
 	msg = msg ? msg : "";
 	sanitize_quote(m, sizeof(m), msg, strlen(msg), 200);
-	shim_err_set(err, SHIM_EX_NOPERM, "container credentials refused: %s%s%s", c,
-	             *m ? ": " : "", m);
+	shim_err_set(err, SHIM_EX_NOPERM, "%s refused: %s%s%s", what, c, *m ? ": " : "", m);
 	return 1;
 }
 
 /* A string member: required ones must be non-empty; absent or null optional ones give NULL. */
-static int member(const char **out, json_t *root, const char *key, int required,
+static int member(const char **out, json_t *root, const char *key, int required, const char *what,
                   struct shim_err *err)
 {
 	json_t *v = json_object_get(root, key);
@@ -215,16 +225,17 @@ static int member(const char **out, json_t *root, const char *key, int required,
 	if ((!v || json_is_null(v)) && !required)
 		return 0;
 	if (!json_is_string(v) || (required && json_string_length(v) == 0))
-		return shim_err_set(err, SHIM_EX_UNAVAILABLE,
-		                    "container credentials: %s is missing or not a string", key);
+		return shim_err_set(err, SHIM_EX_UNAVAILABLE, "%s: %s is missing or not a string",
+		                    what, key);
 	if (!header_safe(json_string_value(v), json_string_length(v)))
-		return shim_err_set(err, SHIM_EX_UNAVAILABLE,
-		                    "container credentials: %s contains a control character", key);
+		return shim_err_set(err, SHIM_EX_UNAVAILABLE, "%s: %s contains a control character",
+		                    what, key);
 	*out = json_string_length(v) ? json_string_value(v) : NULL;
 	return 0;
 }
 
-int creds_parse_container(struct aws_creds *out, const char *body, size_t len, struct shim_err *err)
+int creds_parse_endpoint(struct aws_creds *out, const char *body, size_t len, const char *what,
+                         const char *source, struct shim_err *err)
 {
 	json_t *root = json_loadb(body ? body : "", body ? len : 0, JSON_REJECT_DUPLICATES, NULL);
 	const char *id, *secret, *token, *exp;
@@ -232,26 +243,30 @@ int creds_parse_container(struct aws_creds *out, const char *body, size_t len, s
 	int rc = -1;
 
 	if (!json_is_object(root)) {
-		shim_err_set(err, SHIM_EX_UNAVAILABLE,
-		             "container credentials: response is not a JSON object");
+		shim_err_set(err, SHIM_EX_UNAVAILABLE, "%s: response is not a JSON object", what);
 		goto out;
 	}
-	if (container_refused(root, err))
+	if (container_refused(root, what, err))
 		goto out;
-	if (member(&id, root, "AccessKeyId", 1, err) < 0 ||
-	    member(&secret, root, "SecretAccessKey", 1, err) < 0 ||
-	    member(&token, root, "Token", 0, err) < 0 ||
-	    member(&exp, root, "Expiration", 0, err) < 0)
+	if (member(&id, root, "AccessKeyId", 1, what, err) < 0 ||
+	    member(&secret, root, "SecretAccessKey", 1, what, err) < 0 ||
+	    member(&token, root, "Token", 0, what, err) < 0 ||
+	    member(&exp, root, "Expiration", 0, what, err) < 0)
 		goto out;
 	if (exp && (when = creds_parse_time(exp)) < 0) {
-		shim_err_set(err, SHIM_EX_UNAVAILABLE,
-		             "container credentials: Expiration is not an ISO-8601 UTC time");
+		shim_err_set(err, SHIM_EX_UNAVAILABLE, "%s: Expiration is not an ISO-8601 UTC time",
+		             what);
 		goto out;
 	}
-	rc = creds_set(out, id, secret, token, when, "container", err);
+	rc = creds_set(out, id, secret, token, when, source, err);
 out:
 	json_decref(root);
 	return rc;
+}
+
+int creds_parse_container(struct aws_creds *out, const char *body, size_t len, struct shim_err *err)
+{
+	return creds_parse_endpoint(out, body, len, "container credentials", "container", err);
 }
 
 /* ---- the provider chain ------------------------------------------------------------------ */
@@ -314,14 +329,277 @@ out:
 	return rc;
 }
 
+/* ---- the providers ------------------------------------------------------------------------ */
+
+#define WHY(ctx, ...) snprintf((ctx)->why, sizeof((ctx)->why), __VA_ARGS__)
+
 static int env_provider(struct aws_creds *out, struct creds_ctx *ctx, struct shim_err *err)
 {
-	return creds_from_env(out, ctx->envp, err);
+	int rc = creds_from_env(out, ctx->envp, err);
+
+	if (rc == 0)
+		WHY(ctx, "AWS_ACCESS_KEY_ID is not set");
+	return rc;
+}
+
+/* AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN (EKS IRSA and the like), STS unsigned. */
+static int web_identity_provider(struct aws_creds *out, struct creds_ctx *ctx, struct shim_err *err)
+{
+	const char *file = env_value(ctx->envp, "AWS_WEB_IDENTITY_TOKEN_FILE");
+	const char *arn = env_value(ctx->envp, "AWS_ROLE_ARN");
+	struct sts_role r = {.who = "web identity",
+	                     .role_arn = arn,
+	                     .session_name = env_value(ctx->envp, "AWS_ROLE_SESSION_NAME")};
+
+	if (!file || !arn) {
+		WHY(ctx, "%s is not set", file ? "AWS_ROLE_ARN" : "AWS_WEB_IDENTITY_TOKEN_FILE");
+		return 0;
+	}
+	return sts_web_identity(out, &r, file, ctx, err);
+}
+
+static struct imds_params imds_params_of(const struct creds_ctx *ctx, const char *profile)
+{
+	return (struct imds_params){
+	        profile_value(ctx->profiles, profile, "ec2_metadata_service_endpoint"),
+	        profile_value(ctx->profiles, profile, "ec2_metadata_service_endpoint_mode")};
+}
+
+static int imds_provider(struct aws_creds *out, struct creds_ctx *ctx, struct shim_err *err)
+{
+	struct imds_params p = imds_params_of(ctx, ctx->profile);
+	const char *off = env_value(ctx->envp, "AWS_EC2_METADATA_DISABLED");
+	int rc;
+
+	if (off && strcasecmp(off, "true") == 0) {
+		WHY(ctx, "disabled by AWS_EC2_METADATA_DISABLED");
+		return 0;
+	}
+	if (!ctx->fetch) {
+		WHY(ctx, "no network");
+		return 0;
+	}
+	if ((rc = imds_load(out, &p, ctx, err)) == 0)
+		WHY(ctx, "no answer from the instance metadata service");
+	return rc;
+}
+
+static int container_provider(struct aws_creds *out, struct creds_ctx *ctx, struct shim_err *err)
+{
+	int rc = creds_from_container(out, ctx, err);
+
+	if (rc == 0)
+		WHY(ctx, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and _FULL_URI are not set");
+	return rc;
+}
+
+/* ---- the profile's chain ---------------------------------------------------------------- */
+
+/* credential_source: the base credentials of a role profile from another provider. */
+static int profile_source(struct aws_creds *out, const struct profile_chain *pc,
+                          struct creds_ctx *ctx, struct shim_err *err)
+{
+	const char *cs = pc->credential_source;
+	struct imds_params ip = imds_params_of(ctx, pc->profile);
+	const char *missing;
+	int rc;
+
+	if (strcmp(cs, "Environment") == 0) {
+		rc = creds_from_env(out, ctx->envp, err);
+		missing = "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set";
+	} else if (strcmp(cs, "EcsContainer") == 0) {
+		rc = creds_from_container(out, ctx, err);
+		missing = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and _FULL_URI are not set";
+	} else if (strcmp(cs, "Ec2InstanceMetadata") == 0) {
+		rc = ctx->fetch ? imds_load(out, &ip, ctx, err) : 0;
+		missing = "the instance metadata service did not answer (or is disabled)";
+	} else {
+		return shim_err_set(err, SHIM_EX_NOPERM,
+		                    "profile %s: credential_source must be Environment, "
+		                    "Ec2InstanceMetadata or EcsContainer",
+		                    pc->profile);
+	}
+	if (rc == 0)
+		return shim_err_set(err, SHIM_EX_NOPERM, "profile %s: credential_source %s, but %s",
+		                    pc->profile, cs, missing);
+	return rc;
+}
+
+static int profile_keys(struct aws_creds *out, const struct profile_chain *pc, struct shim_err *err)
+{
+	const char *v[3] = {pc->access_key_id, pc->secret_access_key, pc->session_token};
+	static const char *const names[3] = {"aws_access_key_id", "aws_secret_access_key",
+	                                     "aws_session_token"};
+
+	for (int i = 0; i < 3; i++)
+		if (v[i] && !header_safe(v[i], strlen(v[i])))
+			return shim_err_set(err, SHIM_EX_DATA,
+			                    "profile %s: %s contains a control character",
+			                    pc->profile, names[i]);
+	if (creds_set(out, v[0], v[1], v[2], 0, "profile", err) < 0)
+		return -1;
+	return 1;
+}
+
+static int profile_sso(struct aws_creds *out, const struct profile_chain *pc, struct creds_ctx *ctx,
+                       struct shim_err *err)
+{
+	struct sso_params p = {pc->profile,    pc->sso_session,    pc->sso_start_url,
+	                       pc->sso_region, pc->sso_account_id, pc->sso_role_name,
+	                       pc->sso_scopes};
+
+	if (!pc->sso_account_id)
+		return shim_err_set(err, SHIM_EX_NOPERM,
+		                    "profile %s: sso_session alone gives a token, not credentials: "
+		                    "add sso_account_id and sso_role_name",
+		                    pc->profile);
+	return sso_load(out, &p, ctx, err);
+}
+
+/* The base credentials of a profile's chain, before any role. */
+static int profile_base(struct aws_creds *out, const struct profile_chain *pc,
+                        struct creds_ctx *ctx, struct shim_err *err)
+{
+	char who[160];
+	struct sts_role r = {who, pc->role_arn, pc->session_name, NULL, 0};
+
+	snprintf(who, sizeof(who), "profile %s", pc->profile);
+	switch (pc->base) {
+	case PROFILE_BASE_KEYS:
+		return profile_keys(out, pc, err);
+	case PROFILE_BASE_SOURCE:
+		return profile_source(out, pc, ctx, err);
+	case PROFILE_BASE_WEB_IDENTITY:
+		return sts_web_identity(out, &r, pc->token_file, ctx, err);
+	case PROFILE_BASE_SSO:
+		return profile_sso(out, pc, ctx, err);
+	case PROFILE_BASE_PROCESS:
+		return credproc_load(out, pc->profile, pc->command, CREDPROC_TIMEOUT_MS, ctx, err);
+	}
+	return shim_err_set(err, SHIM_EX_INTERNAL, "profile %s: unknown source", pc->profile);
+}
+
+/* Every role of the chain, before any call: mfa_serial and duration_seconds. */
+static int profile_roles_check(const struct profile_chain *pc, int *durations, struct shim_err *err)
+{
+	char who[160];
+
+	for (size_t i = 0; i < pc->n_roles; i++) {
+		const struct profile_role *r = &pc->roles[i];
+		snprintf(who, sizeof(who), "profile %s", r->profile);
+		if (r->mfa_serial)
+			return shim_err_set(
+			        err, SHIM_EX_NOPERM,
+			        "profile %s: mfa_serial is set, but the shim runs "
+			        "unattended and cannot ask for an MFA code: use a "
+			        "credential_process that caches MFA sessions (e.g. "
+			        "aws-vault export --format=json), or run it under aws-vault "
+			        "exec",
+			        r->profile);
+		if (sts_duration(&durations[i], r->duration_seconds, who, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Assume each role in turn, each with the previous credentials. */
+static int profile_assume(struct aws_creds *out, const struct profile_chain *pc,
+                          const int *durations, struct creds_ctx *ctx, struct shim_err *err)
+{
+	char who[160];
+
+	for (size_t i = 0; i < pc->n_roles; i++) {
+		const struct profile_role *pr = &pc->roles[i];
+		struct sts_role r = {who, pr->role_arn, pr->session_name, pr->external_id,
+		                     durations[i]};
+		struct aws_creds next = {0};
+		snprintf(who, sizeof(who), "profile %s", pr->profile);
+		if (sts_assume_role(&next, out, &r, ctx, err) < 0) {
+			creds_free(out);
+			return -1;
+		}
+		creds_free(out);
+		*out = next;
+	}
+	return 1;
+}
+
+/* Whether the profile says anything about credentials at all (else the chain goes on). */
+static int profile_has_credentials(const struct profile_section *p)
+{
+	static const char *const keys[] = {
+	        "aws_access_key_id", "aws_secret_access_key",   "aws_session_token",  "role_arn",
+	        "credential_source", "web_identity_token_file", "credential_process", "sso_session",
+	        "sso_start_url",     "sso_account_id",          "sso_role_name",      "sso_region"};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (profile_get(p, keys[i]))
+			return 1;
+	return 0;
+}
+
+int creds_profile_resolve(struct profile_chain *out, struct creds_ctx *ctx, struct shim_err *err)
+{
+	const struct profile_section *p =
+	        profile_find(ctx->profiles, PROFILE_PROFILE, ctx->profile);
+	char q[96];
+
+	if (!ctx->profile) {
+		WHY(ctx, "no shared config files");
+		return 0;
+	}
+	sanitize_quote(q, sizeof(q), ctx->profile, strlen(ctx->profile), 64);
+	if (!p && ctx->profile_explicit)
+		return shim_err_set(
+		        err, SHIM_EX_NOPERM,
+		        "profile %s is not in the AWS config or credentials file (%s, %s)", q,
+		        ctx->profiles && ctx->profiles->config_path ? ctx->profiles->config_path
+		                                                    : "no config file",
+		        ctx->profiles && ctx->profiles->credentials_path
+		                ? ctx->profiles->credentials_path
+		                : "no credentials file");
+	if (!p) {
+		WHY(ctx, "no profile %s in the AWS config or credentials file", q);
+		return 0;
+	}
+	if (!profile_has_credentials(p)) {
+		WHY(ctx, "profile %s has no credential settings", q);
+		return 0;
+	}
+	return profile_chain(out, ctx->profiles, ctx->profile, err) < 0 ? -1 : 1;
+}
+
+static int profile_provider(struct aws_creds *out, struct creds_ctx *ctx, struct shim_err *err)
+{
+	struct profile_chain pc;
+	int durations[PROFILE_ROLES_MAX], rc;
+	struct aws_creds c = {0};
+
+	if ((rc = creds_profile_resolve(&pc, ctx, err)) <= 0)
+		return rc;
+	if (profile_roles_check(&pc, durations, err) < 0)
+		return -1;
+	if ((rc = profile_base(&c, &pc, ctx, err)) <= 0) {
+		creds_free(&c);
+		return rc < 0 ? -1
+		              : shim_err_set(err, SHIM_EX_NOPERM, "profile %s: no credentials",
+		                             pc.profile);
+	}
+	if (profile_assume(&c, &pc, durations, ctx, err) < 0)
+		return -1;
+	c.source = pc.n_roles ? "profile (assumed role)" : "profile";
+	*out = c;
+	return 1;
 }
 
 const struct creds_provider creds_chain[] = {
-        {"environment", env_provider},
-        {"container", creds_from_container},
+        {"environment", env_provider},        {"web identity", web_identity_provider},
+        {"profile", profile_provider},        {"container", container_provider},
+        {"instance metadata", imds_provider}, {NULL, NULL},
+};
+
+const struct creds_provider creds_chain_profile[] = {
+        {"profile", profile_provider},
         {NULL, NULL},
 };
 
@@ -329,19 +607,23 @@ int creds_chain_load(struct aws_creds *out, const struct creds_provider *chain,
                      struct creds_ctx *ctx, struct shim_err *err)
 {
 	struct aws_creds c = {0};
+	struct buf tried = BUF_INIT;
+	int rc = 0;
 
 	for (const struct creds_provider *p = chain ? chain : creds_chain; p->load; p++) {
-		int rc = p->load(&c, ctx, err);
-		if (rc < 0)
-			return -1;
-		if (rc > 0) {
-			*out = c;
-			return 0;
-		}
+		ctx->why[0] = '\0';
+		rc = p->load(&c, ctx, err);
+		if (rc != 0)
+			break;
+		buf_printf(&tried, "%s%s: %s", tried.len ? "; " : "", p->name,
+		           ctx->why[0] ? ctx->why : "not configured");
 	}
-	return shim_err_set(err, SHIM_EX_NOPERM,
-	                    "no AWS credentials found: set AWS_ACCESS_KEY_ID and "
-	                    "AWS_SECRET_ACCESS_KEY, or run with an ECS task role");
+	if (rc > 0)
+		*out = c;
+	else if (rc == 0)
+		shim_err_set(err, SHIM_EX_NOPERM, "no AWS credentials found: %s", buf_cstr(&tried));
+	buf_free(&tried);
+	return rc > 0 ? 0 : -1;
 }
 
 /* n decimal digits at s; stops at the NUL, so it never reads past the string. */

@@ -5,6 +5,7 @@
 
 #include "array.h"
 #include "env.h"
+#include "sanitize.h"
 #include "wipe.h"
 
 #include <stdarg.h>
@@ -187,8 +188,7 @@ static int read_name(struct rd *r, char **name, int *has_eq)
 
 static int check_name(const struct rd *r, const char *name, int line, int has_eq)
 {
-	char shown[NAME_SHOWN_MAX * 4 + 1];
-	size_t i, o = 0;
+	char shown[NAME_SHOWN_MAX * 4 + 16];
 
 	if (env_name_valid(name))
 		return 0;
@@ -201,15 +201,7 @@ static int check_name(const struct rd *r, const char *name, int line, int has_eq
 	if (strlen(name) > NAME_SHOWN_MAX)
 		return rd_fail(r, line, "invalid variable name (%zu bytes before '=')",
 		               strlen(name));
-	for (i = 0; name[i]; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			o += (size_t)snprintf(shown + o, sizeof(shown) - o, "\\x%02x", c);
-		else
-			shown[o++] = (char)c;
-	}
-	shown[o] = '\0';
+	sanitize_quote(shown, sizeof(shown), name, strlen(name), sizeof(shown));
 	return rd_fail(r, line, "invalid variable name \"%s\"", shown);
 }
 

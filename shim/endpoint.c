@@ -30,6 +30,8 @@ static const struct {
                                  "secretsmanager", "secretsmanager"},
         [SVC_SSM] = {"AWS_ENDPOINT_URL_SSM", "ssm", "ssm", "AmazonSSM"},
         [SVC_STS] = {"AWS_ENDPOINT_URL_STS", "sts", "sts", NULL},
+        [SVC_SSO] = {"AWS_ENDPOINT_URL_SSO", "portal.sso", "awsssoportal", NULL},
+        [SVC_SSO_OIDC] = {"AWS_ENDPOINT_URL_SSO_OIDC", "oidc", "sso-oauth", NULL},
 };
 
 /* A DNS name (at most 253 bytes) or an IPv4 literal; '_' allowed as curl allows it. */
@@ -168,32 +170,50 @@ static const char *configured_url(enum aws_service svc, char **envp, const char 
 	return profile_url && *profile_url ? profile_url : NULL;
 }
 
-int endpoint_url(char **out, enum aws_service svc, const char *region, const char *partition,
-                 char **envp, const char *profile_url, struct shim_err *err)
+/* The configured URL conf (from name), checked, without one trailing '/'; *plain_http as in
+ * endpoint.h. */
+static int configured_endpoint(char **out, int *plain_http, const char *conf, const char *name,
+                               struct shim_err *err)
+{
+	char *host = NULL, *u;
+	size_t len = strlen(conf);
+	int https;
+
+	if (endpoint_host(&host, &https, conf, err) < 0) {
+		char why[sizeof(err->msg)];
+
+		snprintf(why, sizeof(why), "%s", err ? err->msg : "");
+		return shim_err_set(err, SHIM_EX_DATA, "%s: %s", name, why);
+	}
+	*plain_http =
+	        !https && strncmp(name, "AWS_ENDPOINT_URL", 16) == 0 && !endpoint_host_class(host);
+	free(host);
+	if (len > 0 && conf[len - 1] == '/')
+		len--;
+	if (!(u = strndup(conf, len)))
+		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+	*out = u;
+	return 0;
+}
+
+int endpoint_url_configured(char **out, const char **configured, int *plain_http,
+                            enum aws_service svc, const char *region, const char *partition,
+                            char **envp, const char *profile_url, struct shim_err *err)
 {
 	const char *conf, *name = NULL, *domain;
-	char *host = NULL, *u;
-	int https;
-	size_t len;
+	char *u;
+	int plain = 0;
 
 	if ((unsigned)svc >= sizeof(services) / sizeof(services[0]))
 		return shim_err_set(err, SHIM_EX_INTERNAL, "unknown AWS service %d", (int)svc);
 	if (endpoint_region_check(region, "region", err) < 0)
 		return -1;
 	if ((conf = configured_url(svc, envp, profile_url, &name))) {
-		if (endpoint_host(&host, &https, conf, err) < 0) {
-			char why[sizeof(err->msg)];
-
-			snprintf(why, sizeof(why), "%s", err ? err->msg : "");
-			return shim_err_set(err, SHIM_EX_DATA, "%s: %s", name, why);
-		}
-		free(host);
-		len = strlen(conf);
-		if (len > 0 && conf[len - 1] == '/')
-			len--;
-		if (!(u = strndup(conf, len)))
-			return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+		if (configured_endpoint(&u, &plain, conf, name, err) < 0)
+			return -1;
 		*out = u;
+		*configured = name;
+		*plain_http = plain;
 		return 0;
 	}
 	if (!(domain = region_partition_domain(partition ? partition : region_partition(region))))
@@ -202,7 +222,19 @@ int endpoint_url(char **out, enum aws_service svc, const char *region, const cha
 	if (asprintf(&u, "https://%s.%s.%s", services[svc].prefix, region, domain) < 0)
 		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
 	*out = u;
+	*configured = NULL;
+	*plain_http = 0;
 	return 0;
+}
+
+int endpoint_url(char **out, enum aws_service svc, const char *region, const char *partition,
+                 char **envp, const char *profile_url, struct shim_err *err)
+{
+	const char *configured;
+	int plain_http;
+
+	return endpoint_url_configured(out, &configured, &plain_http, svc, region, partition, envp,
+	                               profile_url, err);
 }
 
 /* The default region in precedence order, and the name of the place it came from. */

@@ -160,6 +160,11 @@ void http_req_free(struct http_req *r)
 
 int http_url_check(const char *url, struct shim_err *err)
 {
+	return http_url_check_req(url, 0, err);
+}
+
+int http_url_check_req(const char *url, int allow_http, struct shim_err *err)
+{
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL;
 	int rc = -1;
@@ -174,7 +179,7 @@ int http_url_check(const char *url, struct shim_err *err)
 		goto out;
 	}
 	if (strcasecmp(scheme, "https") == 0 ||
-	    (strcasecmp(scheme, "http") == 0 && endpoint_host_class(host)))
+	    (strcasecmp(scheme, "http") == 0 && (allow_http || endpoint_host_class(host))))
 		rc = 0;
 	else if (strcasecmp(scheme, "http") == 0)
 		shim_err_set(err, SHIM_EX_DATA,
@@ -304,6 +309,8 @@ static int xfer_setup(struct xfer *x)
 	bad |= curl_easy_setopt(e, CURLOPT_SHARE, x->c->share) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
+	if (strncasecmp(x->req->url, "http://", 7) == 0) /* plain http: never through a proxy */
+		bad |= curl_easy_setopt(e, CURLOPT_NOPROXY, "*") != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L) != CURLE_OK;
@@ -355,6 +362,9 @@ static void xfer_expire(struct xfer *x)
 static int xfer_start(struct http_client *c, struct xfer *x, long long now, long long deadline)
 {
 	long total = c->o.request_timeout_ms, conn = c->o.connect_timeout_ms;
+
+	if (x->req->timeout_ms > 0)
+		total = conn = x->req->timeout_ms;
 
 	x->capped = 0;
 	if (deadline) {
@@ -472,7 +482,8 @@ static void xfer_finish(struct http_client *c, struct xfer *x, CURLcode res, lon
 			return;
 		}
 	}
-	if (!awserr_should_retry(cls, r->attempts, c->o.max_attempts))
+	if (!awserr_should_retry(cls, r->attempts,
+	                         r->max_attempts > 0 ? r->max_attempts : c->o.max_attempts))
 		return;
 	delay = awserr_backoff_ms(r->attempts, (double)c->o.rand_u32() / 4294967296.0);
 	if (deadline && now + delay >= deadline) {
@@ -549,7 +560,7 @@ int http_run(struct http_client *c, struct http_req **reqs, size_t n, long long 
 	int rc = -1;
 
 	for (i = 0; i < n; i++)
-		if (http_url_check(reqs[i]->url, err) < 0)
+		if (http_url_check_req(reqs[i]->url, reqs[i]->allow_http, err) < 0)
 			return -1;
 	if (n == 0)
 		return 0;

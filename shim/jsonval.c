@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SHOWN_MAX 100 /* bytes of a key or name shown in a message */
+#define SHOWN_MAX  100 /* bytes of a key or name shown in a message */
+#define KEY_SHOWN  40  /* bytes of each existing key listed when the asked one is missing */
+#define KEYS_SHOWN 12  /* existing keys listed at most */
+#define KEYS_TEXT  240 /* bytes of that list at most */
 
 /* ---- wiping allocator: jansson's free gets no size, so each block carries it in front ---- */
 
@@ -302,6 +305,30 @@ static int render(struct buf *b, json_t *v, const char *secret, const char *key,
 	return 0;
 }
 
+/* "not found (the secret's keys: \"A\", \"B\")": the key names only, quoted as names are,
+ * at most KEYS_SHOWN of them and KEYS_TEXT bytes, so a typo can be seen for what it is. */
+static void missing_key(char *out, size_t size, json_t *root)
+{
+	size_t n = json_object_size(root), shown = 0, used;
+	const char *k;
+	json_t *v;
+
+	used = (size_t)snprintf(out, size, "not found (the secret's %s",
+	                        n ? "keys:" : "object is empty");
+	json_object_foreach(root, k, v)
+	{
+		char q[KEY_SHOWN + 16];
+		(void)v;
+		if (shown == KEYS_SHOWN || used >= KEYS_TEXT || used >= size)
+			break;
+		sanitize_quote(q, sizeof(q), k, strlen(k), KEY_SHOWN);
+		used += (size_t)snprintf(out + used, size - used, "%s \"%s\"", shown ? "," : "", q);
+		shown++;
+	}
+	if (used < size)
+		snprintf(out + used, size - used, "%s)", shown < n ? ", ..." : "");
+}
+
 int jsonval_get(char **out, const char *json, size_t len, const char *key, const char *secret_name,
                 struct shim_err *err)
 {
@@ -313,7 +340,9 @@ int jsonval_get(char **out, const char *json, size_t len, const char *key, const
 		return -1;
 	v = json_object_get(root, key ? key : "");
 	if (!v) {
-		fail(err, SHIM_EX_UNRESOLVED, secret_name, key ? key : "", "not found");
+		char what[KEYS_TEXT + KEY_SHOWN + 64];
+		missing_key(what, sizeof(what), root);
+		fail(err, SHIM_EX_UNRESOLVED, secret_name, key ? key : "", what);
 		goto out;
 	}
 	if (render(&b, v, secret_name, key, err) < 0)

@@ -1,5 +1,6 @@
-/* Builds the list of wanted variables from the four sources of DESIGN.md 4.1, applying
- * the precedence there: what is already set is kept and never fetched. */
+/* Builds the list of wanted variables from the sources of DESIGN.md 4.1, applying the
+ * precedence there: what is already set is kept and never fetched (in --check its reference
+ * is resolved all the same), and an empty value counts as unset. */
 #include "mapping.h"
 
 #include "array.h"
@@ -18,12 +19,68 @@
 
 #define MAX_INPUT_FILE (4u << 20)
 
+/* The state of one mapping_build. */
+struct build {
+	struct mapping *m;
+	const struct shim_opts *o;
+	char **envp;
+	struct buf env_empty; /* inherited variables that are empty but mapped */
+};
+
 struct var *mapping_find(const struct mapping *m, const char *name)
 {
 	for (size_t i = 0; i < m->n; i++)
-		if (strcmp(m->vars[i].name, name) == 0)
+		if (!m->vars[i].kept_by && strcmp(m->vars[i].name, name) == 0)
 			return &m->vars[i];
 	return NULL;
+}
+
+/* Append ", name" to a list of names unless it is there already. */
+static void names_add(struct buf *b, const char *name)
+{
+	const char *p = buf_cstr(b);
+	size_t n = strlen(name);
+
+	for (; (p = strstr(p, name)); p += n)
+		if ((p == b->ptr || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0'))
+			return;
+	buf_printf(b, "%s%s", b->len ? ", " : "", name);
+}
+
+/* One warning for the empty values a source had (DESIGN 4.2: they count as unset). */
+static void warn_empty(const char *where, struct buf *names)
+{
+	if (names->len)
+		log_warn("%s: %s as unset: %s", where,
+		         strchr(buf_cstr(names), ',') ? "empty values count"
+		                                      : "an empty value counts",
+		         buf_cstr(names));
+	buf_clear(names);
+}
+
+/* Which stronger source sets name, or NULL; an inherited empty value does not, and is noted
+ * for the warning. */
+static const char *set_by(struct build *b, const char *name)
+{
+	const char *v = env_lookup(b->envp, name);
+	const struct var *x;
+
+	if (v && *v)
+		return "the environment";
+	if (v)
+		names_add(&b->env_empty, name);
+	if (!(x = mapping_find(b->m, name)))
+		return NULL;
+	switch (x->source) {
+	case VAR_ENV:
+		return "the environment";
+	case VAR_ENV_FILE:
+		return "an env file";
+	case VAR_TASKDEF_ENV:
+		return "the task definition's environment";
+	default:
+		return "the task definition's secrets";
+	}
 }
 
 static struct var *mapping_add(struct mapping *m, const char *name, enum var_source src,
@@ -80,15 +137,17 @@ void mapping_describe_ref(char *out, size_t size, const struct ref *r, const cha
 }
 
 /* A variable whose value is a reference; a reference that does not parse fails the
- * variable alone. */
+ * variable alone. kept_by: see struct var. */
 static int add_ref(struct mapping *m, const char *name, const char *value, unsigned flags,
-                   enum var_source src, const char *origin, struct shim_err *err)
+                   enum var_source src, const char *origin, const char *kept_by,
+                   struct shim_err *err)
 {
 	struct var *v = mapping_add(m, name, src, origin);
 	struct shim_err perr = {0};
 
 	if (!v)
 		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+	v->kept_by = kept_by;
 	if (ref_parse(&v->ref, value, flags, &perr) < 0)
 		mapping_var_fail(v, perr.status, "%s: %s: %s", name, origin, perr.msg);
 	else
@@ -129,17 +188,45 @@ static int map_environment(struct mapping *m, char **envp, struct shim_err *err)
 			continue;
 		memcpy(name, *envp, (size_t)(eq - *envp));
 		name[eq - *envp] = '\0';
-		if (add_ref(m, name, eq + 1, 0, VAR_ENV, "environment", err) < 0)
+		if (add_ref(m, name, eq + 1, 0, VAR_ENV, "environment", NULL, err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
+/* Every earlier entry of the env files for name, kept or not: a later one replaces it. */
+static void drop_env_file_var(struct mapping *m, const char *name)
+{
+	for (size_t i = m->n; i-- > 0;)
+		if (m->vars[i].source == VAR_ENV_FILE && strcmp(m->vars[i].name, name) == 0)
+			mapping_remove(m, &m->vars[i]);
+}
+
+/* One entry of an env file: not over a stronger source (but resolved in --check). */
+static int env_file_entry(struct build *b, const struct dotenv_entry *e, const char *origin,
+                          struct shim_err *err)
+{
+	int is_ref = ref_is_arn(e->value);
+	const char *by;
+
+	drop_env_file_var(b->m, e->name);
+	if ((by = set_by(b, e->name))) {
+		log_debug("%s: already set by %s, kept (%s not applied)", e->name, by, origin);
+		if (!b->o->check || !is_ref)
+			return 0;
+		return add_ref(b->m, e->name, e->value, 0, VAR_ENV_FILE, origin, by, err);
+	}
+	if (is_ref)
+		return add_ref(b->m, e->name, e->value, 0, VAR_ENV_FILE, origin, NULL, err);
+	return add_literal(b->m, e->name, e->value, VAR_ENV_FILE, origin, err);
+}
+
 /* Source 2: env files; they do not override the environment, and a later entry (in the
  * same or a later file) replaces an earlier one, as with docker --env-file. */
-static int map_env_file(struct mapping *m, const char *path, char **envp, struct shim_err *err)
+static int map_env_file(struct build *b, const char *path, struct shim_err *err)
 {
 	struct dotenv d = {0};
+	struct buf empty = BUF_INIT;
 	char *data = NULL, origin[600];
 	size_t len;
 	int rc = -1;
@@ -150,19 +237,21 @@ static int map_env_file(struct mapping *m, const char *path, char **envp, struct
 		goto out;
 	for (size_t i = 0; i < d.n; i++) {
 		const struct dotenv_entry *e = &d.v[i];
-		struct var *old = mapping_find(m, e->name);
-		if (!e->has_value || env_lookup(envp, e->name))
-			continue; /* Docker's bare NAME, or set by the environment: it stays */
-		if (old && old->source == VAR_ENV_FILE)
-			mapping_remove(m, old);
+		if (!e->has_value)
+			continue; /* Docker's bare NAME: the environment's value passes through */
+		if (!*e->value) {
+			names_add(&empty, e->name);
+			continue;
+		}
 		snprintf(origin, sizeof(origin), "env file %s:%d", path, e->line);
-		if ((ref_is_arn(e->value)
-		             ? add_ref(m, e->name, e->value, 0, VAR_ENV_FILE, origin, err)
-		             : add_literal(m, e->name, e->value, VAR_ENV_FILE, origin, err)) < 0)
+		if (env_file_entry(b, e, origin, err) < 0)
 			goto out;
 	}
+	snprintf(origin, sizeof(origin), "env file %s", path);
+	warn_empty(origin, &empty);
 	rc = 0;
 out:
+	buf_free(&empty);
 	dotenv_free(&d);
 	wipe(data, len);
 	free(data);
@@ -174,10 +263,15 @@ int mapping_import(struct mapping *m, char **envp, const char *name, const char 
 {
 	struct var *v = mapping_find(m, name);
 
-	if (env_lookup(envp, name) || (v && v->source != VAR_IMPORT)) {
+	const char *inherited = env_lookup(envp, name);
+
+	if ((inherited && *inherited) || (v && v->source != VAR_IMPORT)) {
 		log_debug("%s: already set, kept (not imported from %s)", name, origin);
 		return 0;
 	}
+	if (inherited)
+		log_warn("environment: an empty value counts as unset: %s (imported from %s)", name,
+		         origin);
 	if (v) {
 		log_warn("%s: imported from both %s and %s; the latter wins", name, v->origin,
 		         origin);
@@ -192,14 +286,10 @@ int mapping_import(struct mapping *m, char **envp, const char *name, const char 
 	return (v->value = strdup(value)) ? 0 : -1;
 }
 
-static int is_set(const struct mapping *m, char **envp, const char *name)
-{
-	return env_lookup(envp, name) || mapping_find(m, name);
-}
-
 struct taskdef_ctx {
 	const char *path;
 	const char *container;
+	json_t *root, *c; /* the document, and the container in it */
 };
 
 static int td_fail(const struct taskdef_ctx *t, struct shim_err *err, const char *what, size_t i,
@@ -284,43 +374,57 @@ static int td_strings(char ***out, size_t *n, size_t *cap, json_t *arr, const st
 	return 0;
 }
 
-/* How many leading words of entryPoint are the shim and its own options: the shared
- * parser says where the command starts. */
-static size_t td_shim_words(char **v, size_t n)
+/* entryPoint's leading words that are the shim and its own options, which apply as on ECS:
+ * parsed with the shared parser into m->entry_opts. *words is 0 when entryPoint does not
+ * start with the shim. */
+static int td_shim_opts(struct mapping *m, size_t *words, char **v, size_t n,
+                        const struct taskdef_ctx *t, struct shim_err *err)
 {
 	const char *base = strrchr(v[0], '/');
 	char *no_env[] = {NULL};
-	struct shim_opts o;
-	struct shim_err e;
-	size_t words;
+	struct shim_err e = {0};
 
+	*words = 0;
 	if (strcmp(base ? base + 1 : v[0], "covenant-shim") != 0)
 		return 0;
-	if (opts_parse(&o, (int)n, v, no_env, &e) < 0)
-		return n; /* not a command line the shim would accept: none of it is the app's */
-	words = n - (size_t)o.command_argc;
-	opts_free(&o);
-	return words;
+	if (opts_parse(&m->entry_opts, (int)n, v, no_env, &e) < 0)
+		return shim_err_set(err, SHIM_EX_DATA,
+		                    "task definition %s: container %s: entryPoint: %s", t->path,
+		                    t->container, e.msg);
+	m->has_entry_opts = 1;
+	*words = n - (size_t)m->entry_opts.command_argc;
+	m->entry_opts.command = NULL; /* the words move to m->command */
+	m->entry_opts.command_argc = 0;
+	return 0;
+}
+
+/* The shim's words of entryPoint move to m->entry_argv (entry_opts borrows them). */
+static int td_keep_shim_words(struct mapping *m, char **v, size_t words, struct shim_err *err)
+{
+	if (!words)
+		return 0;
+	if (!(m->entry_argv = calloc(words + 1, sizeof(char *))))
+		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+	memcpy(m->entry_argv, v, words * sizeof(char *));
+	return 0;
 }
 
 /* entryPoint (without the shim itself and its options) followed by command, as ECS runs it. */
-static int td_command(struct mapping *m, json_t *c, const struct taskdef_ctx *t,
-                      struct shim_err *err)
+static int td_command(struct mapping *m, const struct taskdef_ctx *t, struct shim_err *err)
 {
 	char **v = NULL;
 	size_t n = 0, cap = 0, skip = 0;
 	int rc = -1;
 
-	if (td_strings(&v, &n, &cap, json_object_get(c, "entryPoint"), t, "entryPoint", err) < 0)
+	if (td_strings(&v, &n, &cap, json_object_get(t->c, "entryPoint"), t, "entryPoint", err) < 0)
 		goto out;
-	if (n)
-		skip = td_shim_words(v, n);
-	for (size_t i = 0; i < skip; i++)
-		free(v[i]);
+	if (n &&
+	    (td_shim_opts(m, &skip, v, n, t, err) < 0 || td_keep_shim_words(m, v, skip, err) < 0))
+		goto out;
 	if (skip)
 		memmove(v, v + skip, (n - skip + 1) * sizeof(*v));
 	n -= skip;
-	if (td_strings(&v, &n, &cap, json_object_get(c, "command"), t, "command", err) < 0)
+	if (td_strings(&v, &n, &cap, json_object_get(t->c, "command"), t, "command", err) < 0)
 		goto out;
 	m->command = v;
 	v = NULL;
@@ -332,86 +436,112 @@ out:
 	return rc;
 }
 
-/* Sources 3 and 4: the container's environment (literal) and secrets (references). */
-static int td_entries(struct mapping *m, json_t *c, const struct taskdef_ctx *t, char **envp,
-                      struct shim_err *err)
+/* One entry of the container's environment (k 0) or secrets (k 1). */
+static int td_entry(struct build *b, int k, const char *name, const char *value, const char *origin,
+                    struct buf *empty, struct shim_err *err)
+{
+	int is_ref = k || ref_is_arn(value);
+	unsigned flags = k ? REF_ALLOW_NAME : 0;
+	enum var_source src = k ? VAR_TASKDEF_SECRET : VAR_TASKDEF_ENV;
+	const char *by;
+
+	if (!k && !*value) {
+		names_add(empty, name);
+		return 0;
+	}
+	if ((by = set_by(b, name))) {
+		log_msg(k ? LOG_INFO : LOG_DEBUG, "%s: already set by %s, kept (%s not %s)", name,
+		        by, k ? "secrets" : "environment", k ? "fetched" : "applied");
+		if (!b->o->check || !is_ref)
+			return 0;
+		return add_ref(b->m, name, value, flags, src, origin, by, err);
+	}
+	if (is_ref)
+		return add_ref(b->m, name, value, flags, src, origin, NULL, err);
+	return add_literal(b->m, name, value, src, origin, err);
+}
+
+/* Sources 3 and 4: the container's environment (literals, or ARNs: ECS passes them through)
+ * and secrets (references: a bare name is an SSM parameter, as in ECS). */
+static int td_entries(struct build *b, const struct taskdef_ctx *t, struct shim_err *err)
 {
 	static const char *const kinds[] = {"environment", "secrets"};
+	struct buf empty = BUF_INIT;
 	char origin[300];
+	int rc = -1;
 
 	snprintf(origin, sizeof(origin), "task definition container %s", t->container);
 	for (int k = 0; k < 2; k++) {
-		json_t *arr = json_object_get(c, kinds[k]), *e;
+		json_t *arr = json_object_get(t->c, kinds[k]), *e;
 		const char *field = k ? "valueFrom" : "value";
 		size_t i;
 
-		if (arr && !json_is_array(arr))
-			return shim_err_set(err, SHIM_EX_DATA,
-			                    "task definition %s: container %s: %s is not an array",
-			                    t->path, t->container, kinds[k]);
+		if (arr && !json_is_array(arr)) {
+			shim_err_set(err, SHIM_EX_DATA,
+			             "task definition %s: container %s: %s is not an array",
+			             t->path, t->container, kinds[k]);
+			goto out;
+		}
 		json_array_foreach(arr, i, e)
 		{
 			const char *name = json_string_value(json_object_get(e, "name"));
 			const char *value = json_string_value(json_object_get(e, field));
-			if (!name || !value)
-				return td_fail(t, err, kinds[k], i,
-				               k ? "needs string name and valueFrom"
-				                 : "needs string name and value");
-			if (!env_name_valid(name))
-				return td_fail(t, err, kinds[k], i, "invalid variable name");
-			if (is_set(m, envp, name)) {
-				log_msg(k ? LOG_INFO : LOG_DEBUG,
-				        "%s: already set, kept (%s not %s)", name, kinds[k],
-				        k ? "fetched" : "applied");
-				continue;
+			if (!name || !value) {
+				td_fail(t, err, kinds[k], i,
+				        k ? "needs string name and valueFrom"
+				          : "needs string name and value");
+				goto out;
 			}
-			if ((k ? add_ref(m, name, value, REF_ALLOW_NAME, VAR_TASKDEF_SECRET, origin,
-			                 err)
-			       : add_literal(m, name, value, VAR_TASKDEF_ENV, origin, err)) < 0)
-				return -1;
+			if (!env_name_valid(name)) {
+				td_fail(t, err, kinds[k], i, "invalid variable name");
+				goto out;
+			}
+			if (td_entry(b, k, name, value, origin, &empty, err) < 0)
+				goto out;
 		}
 	}
-	return 0;
+	snprintf(origin, sizeof(origin), "task definition container %s: environment", t->container);
+	warn_empty(origin, &empty);
+	rc = 0;
+out:
+	buf_free(&empty);
+	return rc;
 }
 
-static int map_task_definition(struct mapping *m, const struct shim_opts *o, char **envp,
-                               struct shim_err *err)
+/* Read the task definition and choose its container; t->root is the caller's to decref. */
+static int td_load(struct taskdef_ctx *t, struct mapping *m, const struct shim_opts *o,
+                   struct shim_err *err)
 {
-	struct taskdef_ctx t = {.path = o->task_definition};
 	json_error_t jerr;
-	json_t *root = NULL, *td, *defs, *c;
+	json_t *td, *defs;
 	char *data = NULL;
 	size_t len = 0;
 	int rc = -1;
 
-	if (file_read(&data, &len, t.path, MAX_INPUT_FILE, "task definition", err) < 0)
+	t->path = o->task_definition;
+	if (file_read(&data, &len, t->path, MAX_INPUT_FILE, "task definition", err) < 0)
 		return -1;
-	if (!(root = json_loadb(data, len, 0, &jerr))) {
-		shim_err_set(err, SHIM_EX_DATA, "task definition %s:%d:%d: %s", t.path, jerr.line,
+	if (!(t->root = json_loadb(data, len, 0, &jerr))) {
+		shim_err_set(err, SHIM_EX_DATA, "task definition %s:%d:%d: %s", t->path, jerr.line,
 		             jerr.column, jerr.text);
 		goto out;
 	}
-	td = json_object_get(root, "taskDefinition");
-	defs = json_object_get(json_is_object(td) ? td : root, "containerDefinitions");
+	td = json_object_get(t->root, "taskDefinition");
+	defs = json_object_get(json_is_object(td) ? td : t->root, "containerDefinitions");
 	if (!json_is_array(defs) || json_array_size(defs) == 0) {
 		shim_err_set(err, SHIM_EX_DATA, "task definition %s: no containerDefinitions",
-		             t.path);
+		             t->path);
 		goto out;
 	}
-	if (!(c = td_select(defs, o->container, t.path, err)))
+	if (!(t->c = td_select(defs, o->container, t->path, err)))
 		goto out;
-	t.container = json_string_value(json_object_get(c, "name"));
-	if (!(m->container = strdup(t.container))) {
+	t->container = json_string_value(json_object_get(t->c, "name"));
+	if (!(m->container = strdup(t->container))) {
 		shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
 		goto out;
 	}
-	if (td_entries(m, c, &t, envp, err) < 0)
-		goto out;
-	if (!o->command_argc && td_command(m, c, &t, err) < 0)
-		goto out;
 	rc = 0;
 out:
-	json_decref(root);
 	free(data);
 	return rc;
 }
@@ -420,24 +550,27 @@ out:
 static int map_imports(struct mapping *m, const struct shim_opts *o, struct shim_err *err)
 {
 	size_t n = o->ssm_paths.n + o->secret_json.n;
+	struct import *grown;
 
 	if (!n)
 		return 0;
-	if (!(m->imports = calloc(n, sizeof(*m->imports))))
+	if (!(grown = realloc(m->imports, (m->n_imports + n) * sizeof(*grown))))
 		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+	m->imports = grown;
 	for (size_t i = 0; i < n; i++) {
-		struct import *im = &m->imports[i];
+		struct import *im = &m->imports[m->n_imports];
 		int is_path = i < o->ssm_paths.n;
 		const char *arg =
 		        is_path ? o->ssm_paths.v[i] : o->secret_json.v[i - o->ssm_paths.n];
 
+		memset(im, 0, sizeof(*im));
 		im->kind = is_path ? IMPORT_SSM_PATH : IMPORT_SECRET_JSON;
 		if (!(im->arg = strdup(arg)))
 			return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
 		m->n_imports++;
 		if (is_path)
 			continue;
-		if (ref_parse(&im->ref, arg, ref_is_arn(arg) ? 0 : REF_ALLOW_NAME, err) < 0)
+		if (ref_parse(&im->ref, arg, REF_SECRET_NAME, err) < 0)
 			return -1;
 		if (im->ref.kind != REF_SECRET || im->ref.json_key)
 			return shim_err_set(err, SHIM_EX_USAGE,
@@ -446,24 +579,47 @@ static int map_imports(struct mapping *m, const struct shim_opts *o, struct shim
 	return 0;
 }
 
+/* Sources 2 to 5 in precedence order; the entryPoint's options before the command line's,
+ * so the developer's own options win where a later one wins. */
+static int map_sources(struct build *b, const struct taskdef_ctx *t, struct shim_err *err)
+{
+	const struct shim_opts *eo = b->m->has_entry_opts ? &b->m->entry_opts : NULL;
+
+	for (size_t i = 0; eo && i < eo->env_files.n; i++)
+		if (map_env_file(b, eo->env_files.v[i], err) < 0)
+			return -1;
+	for (size_t i = 0; i < b->o->env_files.n; i++)
+		if (map_env_file(b, b->o->env_files.v[i], err) < 0)
+			return -1;
+	if (t->c && td_entries(b, t, err) < 0)
+		return -1;
+	warn_empty("environment", &b->env_empty);
+	if (eo && map_imports(b->m, eo, err) < 0)
+		return -1;
+	return map_imports(b->m, b->o, err);
+}
+
 int mapping_build(struct mapping *out, const struct shim_opts *o, char **envp, struct shim_err *err)
 {
 	struct mapping m = {0};
+	struct build b = {&m, o, envp, BUF_INIT};
+	struct taskdef_ctx t = {0};
+	int rc = -1;
 
-	if (map_environment(&m, envp, err) < 0)
-		goto fail;
-	for (size_t i = 0; i < o->env_files.n; i++)
-		if (map_env_file(&m, o->env_files.v[i], envp, err) < 0)
-			goto fail;
-	if (o->task_definition && map_task_definition(&m, o, envp, err) < 0)
-		goto fail;
-	if (map_imports(&m, o, err) < 0)
-		goto fail;
+	if (o->task_definition && td_load(&t, &m, o, err) < 0)
+		goto out;
+	if (t.c && !o->command_argc && td_command(&m, &t, err) < 0)
+		goto out;
+	if (map_environment(&m, envp, err) < 0 || map_sources(&b, &t, err) < 0)
+		goto out;
 	*out = m;
-	return 0;
-fail:
+	memset(&m, 0, sizeof(m));
+	rc = 0;
+out:
 	mapping_free(&m);
-	return -1;
+	buf_free(&b.env_empty);
+	json_decref(t.root);
+	return rc;
 }
 
 void mapping_free(struct mapping *m)
@@ -480,5 +636,10 @@ void mapping_free(struct mapping *m)
 		free(m->command[i]);
 	free(m->command);
 	free(m->container);
+	if (m->has_entry_opts)
+		opts_free(&m->entry_opts);
+	for (size_t i = 0; m->entry_argv && m->entry_argv[i]; i++)
+		free(m->entry_argv[i]);
+	free(m->entry_argv);
 	memset(m, 0, sizeof(*m));
 }

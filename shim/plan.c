@@ -118,7 +118,18 @@ void plan_fetch_fail(struct fetch *f, int status, const char *fmt, ...)
 	vsnprintf(f->fail.msg, sizeof(f->fail.msg), fmt, ap);
 	va_end(ap);
 	f->fail.status = status;
+	f->fail_call = 0;
 	f->done = 1;
+}
+
+void plan_fail_call(struct plan *p, const size_t *idx, size_t n, int status, const char *msg)
+{
+	unsigned call = ++p->n_failed_calls;
+
+	for (size_t i = 0; i < n; i++) {
+		plan_fetch_fail(&p->f[idx[i]], status, "%s", msg);
+		p->f[idx[i]].fail_call = call;
+	}
 }
 
 int plan_fetch_value(struct fetch *f, const char *value, size_t len)
@@ -133,6 +144,7 @@ int plan_fetch_value(struct fetch *f, const char *value, size_t len)
 	f->value = v;
 	f->value_len = len;
 	f->fail = (struct shim_err){0};
+	f->fail_call = 0;
 	f->done = 1;
 	return 0;
 }

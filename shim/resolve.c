@@ -9,6 +9,7 @@
 #include "env.h"
 #include "jsonval.h"
 #include "log.h"
+#include "profile.h"
 #include "wipe.h"
 
 #include <stdint.h>
@@ -44,15 +45,40 @@ static int build_plan(struct plan *p, struct mapping *m, size_t *var_fetch, size
 	return 0;
 }
 
-/* One variable's value from its fetch. */
-static void render_var(struct var *v, const struct fetch *f)
+/* A bare name in a task definition is an SSM parameter (DESIGN 4.2): when it is missing, say
+ * so, for a task definition written with a secret's name in mind. */
+static const char *bare_name_hint(const struct var *v, const struct fetch *f)
+{
+	if (v->source != VAR_TASKDEF_SECRET || v->ref.kind != REF_PARAM || v->ref.partition ||
+	    v->ref.name[0] == '/' || f->fail.status != SHIM_EX_UNRESOLVED)
+		return "";
+	return " (a bare name in a task definition is an SSM parameter, as in ECS: a Secrets "
+	       "Manager secret needs its ARN)";
+}
+
+/* The variable fails with its fetch; variables that failed for one cause share fail_group
+ * (one per fetch, or one per failed call, which then stands for all its fetches). */
+static void fail_from_fetch(struct var *v, const struct fetch *f, size_t fi)
+{
+	char desc[300];
+	size_t text;
+
+	plan_fetch_describe(f, desc, sizeof(desc));
+	mapping_var_fail(v, f->fail.status, "%s: %s: %s%s", v->name, desc, f->fail.msg,
+	                 bare_name_hint(v, f));
+	v->fail_group = f->fail_call ? 2 * f->fail_call : 2 * (unsigned)fi + 1;
+	text = strlen(v->name) + 2 + (f->fail_call ? strlen(desc) + 2 : 0);
+	v->fail_text = text < strlen(v->fail.msg) ? text : 0;
+}
+
+/* One variable's value from its fetch (plan index fi). */
+static void render_var(struct var *v, const struct fetch *f, size_t fi)
 {
 	struct shim_err e = {0};
 	char desc[300];
 
-	plan_fetch_describe(f, desc, sizeof(desc));
 	if (f->fail.status) {
-		mapping_var_fail(v, f->fail.status, "%s: %s: %s", v->name, desc, f->fail.msg);
+		fail_from_fetch(v, f, fi);
 		return;
 	}
 	if (f->kind == FETCH_SECRET && v->ref.json_key) {
@@ -62,6 +88,7 @@ static void render_var(struct var *v, const struct fetch *f)
 		return;
 	}
 	if (memchr(f->value, '\0', f->value_len)) {
+		plan_fetch_describe(f, desc, sizeof(desc));
 		mapping_var_fail(v, SHIM_EX_UNRESOLVED, "%s: %s: the value contains a NUL byte",
 		                 v->name, desc);
 		return;
@@ -141,7 +168,9 @@ static int default_region(struct plan *p, const struct backend_cfg *cfg, char **
                           struct shim_err *err)
 {
 	const char *region = NULL, *source = NULL;
-	int rc = endpoint_region_select(&region, &source, cfg->region, envp, NULL, err);
+	const char *preg =
+	        profile_value(cfg->profiles, profile_select(cfg->profile, envp, NULL), "region");
+	int rc = endpoint_region_select(&region, &source, cfg->region, envp, preg, err);
 
 	if (rc <= 0)
 		return rc;
@@ -171,7 +200,7 @@ int resolve_mapping(struct mapping *m, const struct backend_cfg *cfg, char **env
 		goto out;
 	for (size_t i = 0; i < n_vars; i++)
 		if (var_fetch[i] != NO_FETCH)
-			render_var(&m->vars[i], &p.f[var_fetch[i]]);
+			render_var(&m->vars[i], &p.f[var_fetch[i]], var_fetch[i]);
 	for (size_t i = 0; i < m->n_imports; i++)
 		if (run_import(m, envp, &m->imports[i], &p.f[imp_fetch[i]]) < 0) {
 			shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "mapping.h"
 #include "opts.h"
+#include "profile.h"
 #include "resolve.h"
 #include "store.h"
 #include "version.h"
@@ -43,13 +44,30 @@ static const char *status_word(int status)
 
 static void describe_var(char *out, size_t size, const struct var *v)
 {
-	if (v->has_ref)
-		mapping_describe_ref(out, size, &v->ref, NULL);
-	else
+	char ref[600];
+
+	if (!v->has_ref) {
 		snprintf(out, size, "%s", v->origin ? v->origin : "literal");
+		return;
+	}
+	mapping_describe_ref(ref, sizeof(ref), &v->ref, NULL);
+	if (v->kept_by)
+		snprintf(out, size, "%s, kept: set by %s", ref, v->kept_by);
+	else
+		snprintf(out, size, "%s", ref);
 }
 
-/* --check: one line per variable, values shown only as a 12-digit SHA-256 prefix. */
+/* A kept variable's row says "kept" when its reference resolves, else the reference's own
+ * status: an inherited value never hides a missing secret. */
+static const char *row_status(const struct var *v)
+{
+	if (v->kept_by && !v->fail.status)
+		return "kept";
+	return status_word(v->fail.status);
+}
+
+/* --check: one line per variable, values shown only as a 12-digit SHA-256 prefix (a kept
+ * row's is its reference's value). */
 static int print_check(const struct mapping *m)
 {
 	struct buf b = BUF_INIT;
@@ -68,8 +86,8 @@ static int print_check(const struct mapping *m)
 			return SHIM_EX_INTERNAL;
 		sha[12] = '\0';
 		describe_var(source, sizeof(source), v);
-		buf_printf(&b, "%-*s  %-11s  %-12s  %s\n", (int)width, v->name,
-		           status_word(v->fail.status), sha, source);
+		buf_printf(&b, "%-*s  %-11s  %-12s  %s\n", (int)width, v->name, row_status(v), sha,
+		           source);
 	}
 	for (size_t i = 0; i < m->n_imports; i++)
 		if (m->imports[i].fail.status)
@@ -97,8 +115,12 @@ static int print_values(const struct mapping *m, enum print_format pf)
 	int rc = 0;
 
 	dotenv_format_begin(&b, f);
-	for (size_t i = 0; i < m->n; i++)
-		dotenv_format_entry(&b, f, m->vars[i].name, m->vars[i].value, i == 0);
+	for (size_t i = 0, first = 1; i < m->n; i++) {
+		if (m->vars[i].kept_by)
+			continue;
+		dotenv_format_entry(&b, f, m->vars[i].name, m->vars[i].value, first);
+		first = 0;
+	}
 	dotenv_format_end(&b, f);
 	if (buf_oom(&b) || fwrite(b.ptr, 1, b.len, stdout) != b.len || fflush(stdout) != 0) {
 		log_error("cannot write the variables: %s", strerror(errno));
@@ -116,6 +138,8 @@ static int print_digest(const struct mapping *m)
 	int rc = 0;
 
 	for (size_t i = 0; i < m->n; i++) {
+		if (m->vars[i].kept_by)
+			continue;
 		buf_put(&b, m->vars[i].name, strlen(m->vars[i].name) + 1);
 		buf_put(&b, m->vars[i].value, strlen(m->vars[i].value) + 1);
 	}
@@ -132,29 +156,60 @@ static int print_digest(const struct mapping *m)
 static int exec_env(char ***out, const struct mapping *m, char **envp)
 {
 	struct env_var *vars = calloc(m->n + 1, sizeof(*vars));
+	size_t n = 0;
 	int rc;
 
 	if (!vars)
 		return -1;
 	for (size_t i = 0; i < m->n; i++)
-		vars[i] = (struct env_var){m->vars[i].name, m->vars[i].value};
-	rc = env_build(out, envp, vars, m->n);
+		if (!m->vars[i].kept_by)
+			vars[n++] = (struct env_var){m->vars[i].name, m->vars[i].value};
+	rc = env_build(out, envp, vars, n);
 	free(vars);
 	return rc;
 }
 
+/* One error line for the variables of group g from index i on: their names, then the cause. */
+static void report_group(const struct mapping *m, size_t i)
+{
+	const struct var *v = &m->vars[i];
+	struct buf names = BUF_INIT;
+
+	for (size_t j = i; j < m->n; j++)
+		if (m->vars[j].fail.status && m->vars[j].fail_group == v->fail_group)
+			buf_printf(&names, "%s%s", names.len ? ", " : "", m->vars[j].name);
+	log_error("%s: %s", buf_oom(&names) ? v->name : buf_cstr(&names),
+	          v->fail.msg + v->fail_text);
+	buf_free(&names);
+}
+
+/* Whether a variable before i failed in the same group (its line is written). */
+static int group_reported(const struct mapping *m, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (m->vars[j].fail.status && m->vars[j].fail_group == m->vars[i].fail_group)
+			return 1;
+	return 0;
+}
+
+/* Every failing variable named; one line per cause (a failed call, a missing secret) with
+ * every variable it affects. */
 static int report_failures(const struct mapping *m, int *count)
 {
 	int worst = 0;
 
 	*count = 0;
-
-	for (size_t i = 0; i < m->n; i++)
-		if (m->vars[i].fail.status) {
-			log_error("%s", m->vars[i].fail.msg);
-			worst = shim_status_worst(worst, m->vars[i].fail.status);
-			++*count;
-		}
+	for (size_t i = 0; i < m->n; i++) {
+		const struct var *v = &m->vars[i];
+		if (!v->fail.status)
+			continue;
+		worst = shim_status_worst(worst, v->fail.status);
+		++*count;
+		if (!v->fail_group)
+			log_error("%s", v->fail.msg);
+		else if (!group_reported(m, i))
+			report_group(m, i);
+	}
 	for (size_t i = 0; i < m->n_imports; i++)
 		if (m->imports[i].fail.status) {
 			log_error("%s", m->imports[i].fail.msg);
@@ -202,14 +257,14 @@ static int print_version(void)
 	return rc;
 }
 
-static int run(const struct shim_opts *o, struct mapping *m)
+static int resolve_and_run(const struct shim_opts *o, struct mapping *m,
+                           const struct backend_cfg *cfg)
 {
-	struct backend_cfg cfg = {o->region, o->store, o->profile, o->timeout_ms};
 	struct backend_stats st = {0};
 	struct shim_err err = {0};
 	int rc, failed, n_failed;
 
-	rc = resolve_mapping(m, &cfg, environ, o->store ? store_fetch_plan : aws_fetch_plan, &st,
+	rc = resolve_mapping(m, cfg, environ, o->store ? store_fetch_plan : aws_fetch_plan, &st,
 	                     &err);
 	if (rc < 0) {
 		log_error("%s", err.msg);
@@ -237,6 +292,31 @@ static int run(const struct shim_opts *o, struct mapping *m)
 	if (o->digest)
 		return print_digest(m);
 	return exec_command(o, m);
+}
+
+/* The AWS backend reads the shared config files first: a file that does not parse stops the
+ * run (65) before any call. */
+static int run(const struct shim_opts *o, struct mapping *m)
+{
+	/* the entryPoint's --region applies when the command line gives none */
+	const char *region = o->region           ? o->region
+	                     : m->has_entry_opts ? m->entry_opts.region
+	                                         : NULL;
+	struct backend_cfg cfg = {region, o->store, o->profile, o->timeout_ms, NULL};
+	struct profile_set profiles = {0};
+	struct shim_err err = {0};
+	int status;
+
+	if (!o->store) {
+		if (profile_load(&profiles, environ, &err) < 0) {
+			log_error("%s", err.msg);
+			return err.status;
+		}
+		cfg.profiles = &profiles;
+	}
+	status = resolve_and_run(o, m, &cfg);
+	profile_set_free(&profiles);
+	return status;
 }
 
 int main(int argc, char **argv)

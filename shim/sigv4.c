@@ -17,6 +17,7 @@
 #define SIGV4_ALGORITHM "AWS4-HMAC-SHA256"
 #define SHA256_LEN      32
 #define JSON_TYPE       "application/x-amz-json-1.1"
+#define FORM_TYPE       "application/x-www-form-urlencoded; charset=utf-8"
 
 /* A header on its way into the canonical form: lowercase name, value as given. */
 struct canon_header {
@@ -621,6 +622,30 @@ int sigv4_sign_json_request(struct sigv4_signed *out, const char *host, const ch
 	if (!is_token(target))
 		return shim_err_set(err, SHIM_EX_DATA,
 		                    "SigV4: the X-Amz-Target value is not a token");
+	return sign_request(out, &req, params, req.nheaders, err);
+}
+
+int sigv4_sign_form_request(struct sigv4_signed *out, const char *host, const void *body,
+                            size_t body_len, const struct sigv4_params *params,
+                            struct shim_err *err)
+{
+	const struct sigv4_header h[] = {
+	        {"Host", host},
+	        {"Content-Type", FORM_TYPE},
+	};
+	const struct sigv4_request req = {
+	        .method = "POST",
+	        .path = "/",
+	        .headers = h,
+	        .nheaders = 2,
+	        .payload = body,
+	        .payload_len = body_len,
+	};
+
+	if (!is_word(host))
+		return shim_err_set(err, SHIM_EX_DATA,
+		                    "SigV4: the Host value is empty or contains "
+		                    "a space, control character or '/'");
 	return sign_request(out, &req, params, req.nheaders, err);
 }
 

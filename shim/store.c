@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SM_NOT_FOUND "Secrets Manager can't find the specified secret."
-
 static int store_oom(const struct backend_cfg *cfg, struct shim_err *err)
 {
 	return shim_err_set(err, SHIM_EX_INTERNAL, "store %s: out of memory", cfg->store);
@@ -118,7 +116,9 @@ static int store_fill_secret(const struct store_doc *d, struct fetch *f)
 	const struct store_version *v;
 
 	if (!sec) {
-		store_fail(f, "ResourceNotFoundException", SM_NOT_FOUND);
+		store_fail(f, "ResourceNotFoundException",
+		           "no such secret in the store (region %s, account %s)", f->region,
+		           f->account ? f->account : d->account);
 		return 0;
 	}
 	if (!(v = store_secret_pick(sec, f)))
@@ -274,6 +274,20 @@ out:
 	return rc;
 }
 
+/* Every failure names the store file, so a typo is not taken for an AWS answer. */
+static void store_name_failures(struct plan *p, const char *path)
+{
+	char msg[sizeof(p->f[0].fail.msg)];
+
+	for (size_t i = 0; i < p->n; i++) {
+		struct fetch *f = &p->f[i];
+		if (!f->fail.status)
+			continue;
+		memcpy(msg, f->fail.msg, sizeof(msg));
+		plan_fetch_fail(f, f->fail.status, "store %s: %s", path, msg);
+	}
+}
+
 int store_fetch_plan(struct plan *p, const struct backend_cfg *cfg, char **envp,
                      struct backend_stats *st, struct shim_err *err)
 {
@@ -300,6 +314,7 @@ int store_fetch_plan(struct plan *p, const struct backend_cfg *cfg, char **envp,
 			goto out;
 		}
 	}
+	store_name_failures(p, cfg->store);
 	rc = 0;
 out:
 	store_doc_free(&d);

@@ -135,12 +135,13 @@ static int check_secret_name(struct span n, const char *s, struct shim_err *err)
 	return 0;
 }
 
-/* p points at a '/'-led parameter path; no empty segment, no trailing '/'. */
+/* A parameter name: '/'-led (a hierarchy) or not (ECS's bare names: every one is a parameter);
+ * no empty segment, no trailing '/'. */
 static int check_param_path(struct span p, const char *s, struct shim_err *err)
 {
 	size_t i;
 
-	if (p.n < 2)
+	if (!p.n || (p.p[0] == '/' && p.n < 2))
 		return ref_fail(err, s, "the parameter name is empty");
 	if (!name_chars_valid(p))
 		return ref_fail_field(err, s, "parameter name", p,
@@ -218,13 +219,18 @@ oom:
 	return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
 }
 
-/* path: '/'-led, possibly with a :SELECTOR; name_from_arn applies the rule of valuefrom.h. */
+/* path: a parameter name (from an ARN: '/'-led), possibly with a :SELECTOR; name_from_arn
+ * applies the rule of valuefrom.h. */
 static int parse_param_path(struct ref *r, const char *s, struct span path, int name_from_arn,
                             struct shim_err *err)
 {
 	struct span f[2], name;
 	size_t n = split_colons(f, 2, path.p, path.n);
 
+	if (n > 2 && !name_from_arn)
+		return ref_fail(err, s,
+		                "a bare name is an SSM parameter, as in ECS, and a parameter name "
+		                "takes one ':' at most (a Secrets Manager secret needs its ARN)");
 	if (n > 2)
 		return ref_fail(err, s, "more than one ':' after the parameter name");
 	if (check_param_path(f[0], s, err) < 0)
@@ -299,15 +305,15 @@ int ref_parse(struct ref *out, const char *s, unsigned flags, struct shim_err *e
 		return -1;
 	if (strncmp(s, "arn:", 4) == 0)
 		rc = parse_arn(&r, s, err);
-	else if (!(flags & REF_ALLOW_NAME))
+	else if (!(flags & (REF_ALLOW_NAME | REF_SECRET_NAME)))
 		rc = ref_fail(err, s,
 		              "not an ARN of a Secrets Manager secret or an SSM parameter "
 		              "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME or "
 		              "arn:aws:ssm:REGION:ACCOUNT:parameter/NAME)");
-	else if (s[0] == '/')
-		rc = parse_param_path(&r, s, (struct span){s, len}, 0, err);
-	else
+	else if (flags & REF_SECRET_NAME)
 		rc = parse_secret_tail(&r, s, (struct span){s, len}, 0, err);
+	else
+		rc = parse_param_path(&r, s, (struct span){s, len}, 0, err);
 	if (rc < 0) {
 		ref_free(&r);
 		return -1;
@@ -334,22 +340,15 @@ void ref_free(struct ref *r)
 
 int ref_is_arn(const char *s)
 {
-	struct span f[6];
-	size_t len;
+	const char *p, *svc;
 
 	if (!s || strncmp(s, "arn:", 4) != 0)
 		return 0;
-	len = strlen(s);
-	if (split_colons(f, 6, s, len) < 6)
+	p = s + 4;
+	if (!(svc = strchr(p, ':')) || !region_partition_in_arns(p, (size_t)(svc - p)))
 		return 0;
-	f[5].n = len - (size_t)(f[5].p - s);
-	if (!region_partition_in_arns(f[1].p, f[1].n))
-		return 0;
-	if (span_is(f[2], "secretsmanager"))
-		return f[5].n >= 7 && memcmp(f[5].p, "secret:", 7) == 0;
-	if (span_is(f[2], "ssm"))
-		return f[5].n >= 10 && memcmp(f[5].p, "parameter/", 10) == 0;
-	return 0;
+	svc++;
+	return strncmp(svc, "secretsmanager:", 15) == 0 || strncmp(svc, "ssm:", 4) == 0;
 }
 
 int ref_env_has_arn(char **envp)

@@ -106,6 +106,7 @@ class FakeAWS:
         self.endpoint = info["endpoint"]
         self.ecs_endpoint = info["ecs_endpoint"]
         self.ecs = self._control("GET", "/__ecs")
+        self.imds_port, self.imds_endpoint = info.get("imds_port"), info.get("imds_endpoint")
 
     def stop(self):
         if self.proc is not None:
@@ -174,6 +175,24 @@ class FakeAWS:
         out["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = self.ecs_endpoint + self.ecs["relative_uri"]
         if self.ecs.get("token"):
             out["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = self.ecs["token"]
+        return out
+
+    def sso_env(self, region=None):
+        """Like env() without keys, the SSO portal and OIDC endpoints pointed at the emulator
+        (AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL_SSO_OIDC); sso.py has the tokens it accepts."""
+        out = self.env(region)
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            out.pop(name, None)
+        out.update(AWS_ENDPOINT_URL_SSO=self.endpoint, AWS_ENDPOINT_URL_SSO_OIDC=self.endpoint)
+        return out
+
+    def imds_env(self, region=None):
+        """Like env() without keys, IMDS enabled at the emulator's plain-HTTP listener."""
+        out = self.env(region)
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                     "AWS_EC2_METADATA_DISABLED"):
+            out.pop(name, None)
+        out["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = self.imds_endpoint
         return out
 
     def ssl_context(self):
@@ -286,6 +305,16 @@ class FakeAWS:
     def set_sts(self, **sts):
         """roles / web_identity_tokens (lists, None = any), access_key_id handed out."""
         self._control("PUT", "/__sts", sts)
+
+    def set_sso(self, **sso):
+        """access_tokens, refresh_tokens (lists), clients ({id: secret}), roles (None = any,
+        or [{"account_id", "role_name"}]), access_key_id handed out, expires_in."""
+        return self._control("PUT", "/__sso", sso)
+
+    def set_imds(self, **imds):
+        """role (None: no instance profile), v1 (bool), token (bool: False answers the token
+        call 403), access_key_id handed out, region."""
+        return self._control("PUT", "/__imds", imds)
 
     def set_latency(self, ms):
         self._control("PUT", "/__latency", {"ms": ms})

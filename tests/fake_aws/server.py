@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The AWS emulator's network side: an HTTPS listener speaking AWS JSON 1.1 (Secrets Manager,
-SSM) and the STS query protocol, a plain-HTTP listener for ECS container credentials, faults on
-demand, a JSON-lines request log and an unsigned control API under /__. See README.md."""
+SSM), the STS query protocol and IAM Identity Center's REST-JSON (portal, OIDC), plain-HTTP
+listeners for ECS container credentials and EC2 instance metadata, faults on demand, a
+JSON-lines request log and an unsigned control API under /__. See README.md."""
 
 import argparse
 import email.utils
@@ -21,7 +22,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from fake_aws import api, auth, faults, sts  # noqa: E402
+from fake_aws import api, auth, faults, imds, sso, sts  # noqa: E402
 from fake_aws.certs import make_ca  # noqa: E402
 from fake_aws.store import Store, StoreError  # noqa: E402
 
@@ -70,6 +71,9 @@ class State:
         self.ecs = self._ecs_config(config.get("ecs", {}))
         self.sts = {"roles": None, "web_identity_tokens": None,
                     "access_key_id": self.ecs["access_key_id"], **config.get("sts", {})}
+        self.sso = {**sso.default_config(self.ecs["access_key_id"]), **config.get("sso", {})}
+        self.imds = {**imds.default_config(self.ecs["access_key_id"], store.default_region),
+                     **config.get("imds", {})}
         self.log = log
         self.stopping = threading.Event()
         self.conn_ids = itertools.count(1)
@@ -156,7 +160,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return None
         return self.rfile.read(length)
 
-    def send(self, status, body, content_type=JSON_11, declared_length=None):
+    def send(self, status, body, content_type=JSON_11, declared_length=None, headers=None):
         """Status line, headers and body in one write, so one TLS record / TCP segment."""
         try:
             reason = http.HTTPStatus(status).phrase
@@ -167,14 +171,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 f"Content-Type: {content_type}",
                 f"Content-Length: {len(body) if declared_length is None else declared_length}",
                 f"Date: {email.utils.formatdate(usegmt=True)}"]
+        head += [f"{k}: {v}" for k, v in (headers or {}).items()]
         if self.close_connection:
             head.append("Connection: close")
         self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
 
-    def reply(self, status, body, content_type=JSON_11, error=None):
+    def reply(self, status, body, content_type=JSON_11, error=None, headers=None):
         """Logs the request, then answers: a client that has its answer finds it logged."""
         self.finish_entry(status, error)
-        self.send(status, body, content_type)
+        self.send(status, body, content_type, headers=headers)
 
     def finish_entry(self, status, error=None):
         if getattr(self, "entry", None) is None:
@@ -252,6 +257,9 @@ class AwsHandler(Handler):
     def serve(self, raw):
         target = self.headers.get("x-amz-target") or ""
         content_type = (self.headers.get("content-type") or "").split(";")[0].strip()
+        if not target and sso.route(self.command, self.path):
+            sso.serve(self, sso.route(self.command, self.path), raw)
+            return
         if not target and content_type == FORM:
             self.serve_sts(raw)
             return
@@ -303,7 +311,9 @@ class AwsHandler(Handler):
         try:
             form = sts.parse_form(raw)
             action = form.get("Action")
-            self.entry.update(op=action, names=[form["RoleArn"]] if "RoleArn" in form else [])
+            self.entry.update(op=action, names=[form["RoleArn"]] if "RoleArn" in form else [],
+                              sts={k: form[k] for k in ("RoleSessionName", "ExternalId",
+                                                        "DurationSeconds") if k in form})
             if self.command != "POST" or action not in sts.OPERATIONS:
                 raise sts.StsError("InvalidAction", f"Could not find operation {action}.")
             caller = self.sts_caller(action, raw)
@@ -377,6 +387,13 @@ class EcsHandler(Handler):
                    "application/json", error=code)
 
 
+class ImdsHandler(Handler):
+    listener = "imds"
+
+    def serve(self, raw):
+        imds.serve(self, raw)
+
+
 def fault_error(fault, service):
     """(status, code, message) of a throttle or error fault, with AWS's codes per service."""
     if fault["kind"] == "throttle":
@@ -422,6 +439,12 @@ def control_request(state, method, path, body):
     if route == ("PUT", "/__sts"):
         state.sts = {**state.sts, **doc}
         return 200, state.sts
+    for name in ("sso", "imds"):
+        if route == ("GET", "/__" + name):
+            return 200, getattr(state, name)
+        if route == ("PUT", "/__" + name):
+            setattr(state, name, {**getattr(state, name), **doc})
+            return 200, getattr(state, name)
     if route == ("PUT", "/__latency"):
         state.latency_ms = doc["ms"]
         return 200, {"ok": True}
@@ -465,6 +488,7 @@ def parse_args(argv):
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="HTTPS port, 0 = pick a free one")
     p.add_argument("--ecs-port", type=int, default=0, help="ECS credentials port, -1 = none")
+    p.add_argument("--imds-port", type=int, default=0, help="EC2 metadata port, -1 = none")
     p.add_argument("--cert", help="server certificate (PEM); generated when absent")
     p.add_argument("--key", help="server key (PEM)")
     p.add_argument("--tls-dir", help="where to generate the CA and certificate")
@@ -498,15 +522,21 @@ def main(argv=None):
         ca, args.cert, args.key = make_ca(args.tls_dir or tempfile.mkdtemp(prefix="fake-aws-tls-"))
     servers = [Server((args.host, args.port), AwsHandler, state,
                       tls_context(args.cert, args.key, config))]
-    if args.ecs_port >= 0:
-        servers.append(Server((args.host, args.ecs_port), EcsHandler, state))
+    extra = {"ecs": (args.ecs_port, EcsHandler), "imds": (args.imds_port, ImdsHandler)}
+    ports = {}
+    for name, (want, handler) in extra.items():
+        if want >= 0:
+            servers.append(Server((args.host, want), handler, state))
+            ports[name] = servers[-1].server_address[1]
     for s in servers:
         threading.Thread(target=s.serve_forever, daemon=True).start()
     port = servers[0].server_address[1]
-    ecs_port = servers[1].server_address[1] if len(servers) > 1 else None
+    ecs_port, imds_port = ports.get("ecs"), ports.get("imds")
     ready = {"pid": os.getpid(), "port": port, "endpoint": f"https://{args.host}:{port}",
              "ecs_port": ecs_port, "ca_bundle": ca and os.path.abspath(ca), "log": args.log,
-             "ecs_endpoint": f"http://{args.host}:{ecs_port}" if ecs_port else None}
+             "ecs_endpoint": f"http://{args.host}:{ecs_port}" if ecs_port else None,
+             "imds_port": imds_port,
+             "imds_endpoint": f"http://{args.host}:{imds_port}" if imds_port else None}
     if args.port_file:
         with open(args.port_file + ".tmp", "w") as f:
             f.write(json.dumps(ready) + "\n")

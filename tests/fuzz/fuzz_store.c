@@ -57,7 +57,8 @@ static void setup(void)
 	require(store_fd >= 0);
 	snprintf(store_path, sizeof(store_path), "/proc/self/fd/%d", store_fd);
 	for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++)
-		require(ref_parse(&parsed[i], refs[i], REF_ALLOW_NAME, &e) == 0);
+		require(ref_parse(&parsed[i], refs[i],
+		                  refs[i][0] == '/' ? REF_ALLOW_NAME : REF_SECRET_NAME, &e) == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,4 +1,5 @@
-/* libFuzzer target for the valueFrom grammar: ref_parse with and without REF_ALLOW_NAME, and
+/* libFuzzer target for the valueFrom grammar: ref_parse without a flag, with REF_ALLOW_NAME
+ * (bare names are parameters) and with REF_SECRET_NAME (bare names are secrets), and
  * ref_is_arn, checking the invariants the resolver relies on (abort() on a violation).
  * Build and run (from the repository root):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -D_GNU_SOURCE \
@@ -52,9 +53,9 @@ static void same_ref(const struct ref *a, const struct ref *b)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = malloc(size + 1);
-	struct ref strict = {0}, loose = {0};
+	struct ref strict = {0}, loose = {0}, named = {0};
 	struct shim_err err = {0};
-	int rs, rl;
+	int rs, rl, rn;
 
 	if (!s)
 		return 0;
@@ -64,18 +65,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	require(rs == 0 || (err.status == SHIM_EX_DATA && strlen(err.msg) < sizeof(err.msg)));
 	rl = ref_parse(&loose, s, REF_ALLOW_NAME, &err);
 	require(rl == 0 || err.status == SHIM_EX_DATA);
+	rn = ref_parse(&named, s, REF_SECRET_NAME, &err);
+	require(rn == 0 || err.status == SHIM_EX_DATA);
 	if (rs == 0) {
 		check_ref(&strict, s);
 		require(ref_is_arn(s)); /* the environment rule: what parses strictly is an ARN */
-		require(rl == 0);       /* and names only widen the grammar */
+		require(rl == 0 && rn == 0); /* and names only widen the grammar */
 		same_ref(&strict, &loose);
+		same_ref(&strict, &named);
 	}
+	if (ref_is_arn(s)) /* an ARN is one under every flag: names never widen it */
+		require((rs == 0) == (rl == 0) && (rs == 0) == (rn == 0));
 	if (rl == 0)
 		check_ref(&loose, s);
 	else
 		require(loose.id == NULL);
+	if (rl == 0 && !loose.partition) /* a bare name in a task definition: a parameter */
+		require(loose.kind == REF_PARAM);
+	if (rn == 0)
+		check_ref(&named, s);
+	if (rn == 0 && !named.partition)
+		require(named.kind == REF_SECRET);
 	ref_free(&strict);
 	ref_free(&loose);
+	ref_free(&named);
 	free(s);
 	return 0;
 }

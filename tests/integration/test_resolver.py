@@ -465,11 +465,11 @@ def test_region_from_ecs_task_metadata(aws, tmp_path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         store = copy.deepcopy(STORE)
-        store["regions"] = {"eu-west-1": {"secrets": {"eu/db": "eu-value"}}}
+        store["regions"] = {"eu-west-1": {"parameters": {"/eu/db": "eu-value"}}}
         aws.set_store(store)
         td = tmp_path / "td.json"
         td.write_text(json.dumps({"containerDefinitions": [
-            {"name": "w", "secrets": [{"name": "DB", "valueFrom": "eu/db"}]}]}))
+            {"name": "w", "secrets": [{"name": "DB", "valueFrom": "/eu/db"}]}]}))
         env = env_for(aws, ECS_CONTAINER_METADATA_URI_V4=f"http://127.0.0.1:{server.server_port}"
                                                          "/v4/abc")
         del env["AWS_REGION"], env["AWS_DEFAULT_REGION"]

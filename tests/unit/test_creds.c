@@ -450,7 +450,7 @@ struct fake {
 	int calls, fail; /* fail: the callback itself returns -1 */
 	long status;     /* 0: a transport failure */
 	const char *body;
-	char url[256], auth[256];
+	char method[8], url[256], auth[256];
 };
 
 static int fake_fetch(void *ud, struct creds_response *out, const struct creds_request *rq,
@@ -461,7 +461,7 @@ static int fake_fetch(void *ud, struct creds_response *out, const struct creds_r
 	const char *const *headers = rq->headers;
 
 	f->calls++;
-	CHECK_STR(method, "GET");
+	snprintf(f->method, sizeof(f->method), "%s", method);
 	snprintf(f->url, sizeof(f->url), "%s", url);
 	for (size_t i = 0; headers && headers[i]; i++)
 		if (strncmp(headers[i], "Authorization: ", 15) == 0)
@@ -484,7 +484,7 @@ static int fake_fetch(void *ud, struct creds_response *out, const struct creds_r
 static int chain(char **envp, struct fake *f, long long now, struct aws_creds *c,
                  struct shim_err *e)
 {
-	struct creds_ctx ctx = {envp, now, fake_fetch, f};
+	struct creds_ctx ctx = {.envp = envp, .now = now, .fetch = fake_fetch, .fetch_ud = f};
 
 	memset(e, 0, sizeof(*e));
 	memset(c, 0, sizeof(*c));
@@ -514,6 +514,7 @@ static void test_chain_order(void)
 	CHECK_STR(c.session_token, STOK);
 	CHECK_INT(c.expiration, 1893456000);
 	CHECK_INT(f.calls, 1);
+	CHECK_STR(f.method, "GET");
 	CHECK_STR(f.url, "http://127.0.0.1:9/c");
 	CHECK_STR(f.auth, "tok123");
 	creds_free(&c);
@@ -536,16 +537,24 @@ static void check_chain_fails(char **envp, struct fake *f, long long now, int st
 
 static void test_chain_failures(void)
 {
-	char *none[] = {"HOME=/", NULL};
+	char *none[] = {"HOME=/", "AWS_EC2_METADATA_DISABLED=true", NULL};
 	char *half[] = {"AWS_ACCESS_KEY_ID=" AKID, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/c",
 	                NULL};
 	char *rel[] = {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/c", NULL};
 	char *badrel[] = {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=c", NULL};
-	struct fake f = {.status = 200, .body = CONTAINER_BODY};
+	struct fake f = {.status = 200, .body = CONTAINER_BODY}, no_imds = {.status = 0};
 
-	check_chain_fails(none, &f, 0, SHIM_EX_NOPERM,
-	                  "no AWS credentials found: set AWS_ACCESS_KEY_ID");
-	check_chain_fails(NULL, &f, 0, SHIM_EX_NOPERM, "no AWS credentials found");
+	/* Every provider tried, and why it did not apply, on one line. */
+	check_chain_fails(
+	        none, &f, 0, SHIM_EX_NOPERM,
+	        "no AWS credentials found: environment: AWS_ACCESS_KEY_ID is not set; "
+	        "web identity: AWS_WEB_IDENTITY_TOKEN_FILE is not set; profile: no shared "
+	        "config files; container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and "
+	        "_FULL_URI are not set; instance metadata: disabled by "
+	        "AWS_EC2_METADATA_DISABLED");
+	/* No environment at all: IMDS is asked last, and does not answer (a laptop). */
+	check_chain_fails(NULL, &no_imds, 0, SHIM_EX_NOPERM, "no AWS credentials found");
+	CHECK_STR(no_imds.method, "PUT");
 	CHECK_INT(f.calls, 0);
 	/* A configured source that fails stops the chain. */
 	check_chain_fails(half, &f, 0, SHIM_EX_NOPERM, "AWS_SECRET_ACCESS_KEY");
@@ -599,7 +608,7 @@ static void test_chain_custom(void)
 	        {"nothing", not_configured}, {"static", found_static}, {NULL, NULL}};
 	static const struct creds_provider empty[] = {{NULL, NULL}};
 	char *rel[] = {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/c", NULL};
-	struct creds_ctx ctx = {rel, 0, NULL, NULL};
+	struct creds_ctx ctx = {.envp = rel};
 	struct aws_creds c = {0};
 	struct shim_err e = {0};
 
@@ -612,8 +621,13 @@ static void test_chain_custom(void)
 	CHECK_INT(creds_chain_load(&c, empty, &ctx, &e), -1);
 	CHECK(strstr(e.msg, "no AWS credentials found") != NULL);
 	CHECK_STR(creds_chain[0].name, "environment");
-	CHECK_STR(creds_chain[1].name, "container");
-	CHECK(creds_chain[2].load == NULL);
+	CHECK_STR(creds_chain[1].name, "web identity");
+	CHECK_STR(creds_chain[2].name, "profile");
+	CHECK_STR(creds_chain[3].name, "container");
+	CHECK_STR(creds_chain[4].name, "instance metadata");
+	CHECK(creds_chain[5].load == NULL);
+	CHECK_STR(creds_chain_profile[0].name, "profile");
+	CHECK(creds_chain_profile[1].load == NULL);
 }
 
 int main(void)

@@ -34,6 +34,10 @@ static void test_public_endpoints(void)
 	          "https://secretsmanager.us-east-1.amazonaws.com");
 	CHECK_URL(SVC_SSM, "eu-west-3", NULL, NULL, NULL, "https://ssm.eu-west-3.amazonaws.com");
 	CHECK_URL(SVC_STS, "us-west-2", NULL, NULL, NULL, "https://sts.us-west-2.amazonaws.com");
+	CHECK_URL(SVC_SSO, "eu-west-1", NULL, NULL, NULL,
+	          "https://portal.sso.eu-west-1.amazonaws.com");
+	CHECK_URL(SVC_SSO_OIDC, "cn-north-1", NULL, NULL, NULL,
+	          "https://oidc.cn-north-1.amazonaws.com.cn");
 	CHECK_URL(SVC_SSM, "cn-north-1", NULL, NULL, NULL,
 	          "https://ssm.cn-north-1.amazonaws.com.cn");
 	CHECK_URL(SVC_SECRETS_MANAGER, "cn-northwest-1", "aws-cn", NULL, NULL,
@@ -108,6 +112,17 @@ static void test_endpoint_precedence(void)
 	CHECK_URL(SVC_SSM, "eu-west-1", NULL, sm_only, NULL, "https://ssm.eu-west-1.amazonaws.com");
 	CHECK_URL(SVC_STS, "eu-west-1", NULL, sts_only, NULL, "https://sts.local");
 	CHECK_URL(SVC_SSM, "eu-west-1", NULL, sts_only, "", "https://ssm.eu-west-1.amazonaws.com");
+	{
+		char *sso[] = {"AWS_ENDPOINT_URL_SSO=https://127.0.0.1:9443/", NULL};
+		char *oidc[] = {"AWS_ENDPOINT_URL_SSO_OIDC=https://127.0.0.1:9444", NULL};
+
+		CHECK_URL(SVC_SSO, "eu-west-1", NULL, sso, NULL, "https://127.0.0.1:9443");
+		CHECK_URL(SVC_SSO_OIDC, "eu-west-1", NULL, sso, NULL,
+		          "https://oidc.eu-west-1.amazonaws.com");
+		CHECK_URL(SVC_SSO_OIDC, "eu-west-1", NULL, oidc, NULL, "https://127.0.0.1:9444");
+		CHECK_URL(SVC_SSO, "eu-west-1", NULL, oidc, NULL,
+		          "https://portal.sso.eu-west-1.amazonaws.com");
+	}
 	/* Empty values count as unset. */
 	CHECK_URL(SVC_SSM, "eu-west-1", NULL, empty_svc, NULL, "https://g.example");
 }
@@ -443,6 +458,55 @@ static void test_task_metadata_region(void)
 	check_task_region("", NULL);
 }
 
+/* DESIGN 5.4: plain http to an endpoint an AWS_ENDPOINT_URL* variable configured is allowed
+ * (and named, for the warning); a profile's, or https, or a loopback host needs no allowance. */
+static void test_configured_plain_http(void)
+{
+	char *ssm[] = {"AWS_ENDPOINT_URL_SSM=http://localstack:4566/", NULL};
+	char *all[] = {"AWS_ENDPOINT_URL=http://moto:5000", NULL};
+	char *tls[] = {"AWS_ENDPOINT_URL=https://localstack:4566", NULL};
+	char *loop[] = {"AWS_ENDPOINT_URL=http://127.0.0.1:4566", NULL};
+	struct shim_err e = {0};
+	const char *by = "unset";
+	char *u = NULL;
+	int plain = -1;
+
+	CHECK_INT(
+	        endpoint_url_configured(&u, &by, &plain, SVC_SSM, "us-east-1", NULL, ssm, NULL, &e),
+	        0);
+	CHECK_STR(u, "http://localstack:4566");
+	CHECK_STR(by, "AWS_ENDPOINT_URL_SSM");
+	CHECK_INT(plain, 1);
+	free(u);
+	CHECK_INT(endpoint_url_configured(&u, &by, &plain, SVC_SECRETS_MANAGER, "us-east-1", NULL,
+	                                  all, NULL, &e),
+	          0);
+	CHECK_STR(by, "AWS_ENDPOINT_URL");
+	CHECK_INT(plain, 1);
+	free(u);
+	CHECK_INT(
+	        endpoint_url_configured(&u, &by, &plain, SVC_SSM, "us-east-1", NULL, tls, NULL, &e),
+	        0);
+	CHECK_INT(plain, 0);
+	free(u);
+	CHECK_INT(endpoint_url_configured(&u, &by, &plain, SVC_SSM, "us-east-1", NULL, loop, NULL,
+	                                  &e),
+	          0);
+	CHECK_INT(plain, 0); /* loopback is allowed anyway: nothing to warn about */
+	free(u);
+	CHECK_INT(endpoint_url_configured(&u, &by, &plain, SVC_SSM, "us-east-1", NULL, NULL,
+	                                  "http://localstack:4566", &e),
+	          0);
+	CHECK_STR(by, "profile endpoint_url");
+	CHECK_INT(plain, 0); /* only the AWS_ENDPOINT_URL* variables open plain http */
+	free(u);
+	CHECK_INT(endpoint_url_configured(&u, &by, &plain, SVC_SSM, "us-east-1", NULL, NULL, NULL,
+	                                  &e),
+	          0);
+	CHECK(by == NULL && plain == 0);
+	free(u);
+}
+
 int main(void)
 {
 	RUN(test_public_endpoints);
@@ -451,6 +515,7 @@ int main(void)
 	RUN(test_endpoint_trailing_slash_and_path);
 	RUN(test_ignore_configured_endpoints);
 	RUN(test_configured_url_malformed);
+	RUN(test_configured_plain_http);
 	RUN(test_host_ports);
 	RUN(test_host_ipv6_and_paths);
 	RUN(test_host_malformed);

@@ -511,6 +511,69 @@ static void test_timeout(void)
 	http_client_free(c);
 }
 
+/* Per-request overrides (IMDS on a laptop): one attempt under a short timeout, whatever the
+ * client's defaults (15 s transfers, 3 attempts here). */
+static void test_request_overrides(void)
+{
+	struct http_client *c = client(15000, 0, rand_zero);
+	struct http_req r = get("/stall/over");
+	long long t0 = clock_ms(), dt;
+
+	r.timeout_ms = 300;
+	r.max_attempts = 1;
+	CHECK_INT(run_one(c, &r, 0), 0);
+	dt = clock_ms() - t0;
+	CHECK_INT(r.status, 0);
+	CHECK_INT(r.attempts, 1);
+	CHECK_INT(r.transport_error, HTTP_ERR_TIMEOUT);
+	CHECK(dt >= 250 && dt < 2000);
+	http_req_free(&r);
+
+	/* A 503 is final with one attempt. */
+	r = get("/always503/over");
+	r.max_attempts = 1;
+	CHECK_INT(run_one(c, &r, 0), 0);
+	CHECK_INT(r.status, 503);
+	CHECK_INT(r.attempts, 1);
+	http_req_free(&r);
+	http_client_free(c);
+}
+
+/* The timeout covers the connect: a listener whose queue is full never completes it. */
+static void test_request_connect_timeout(void)
+{
+	struct http_client *c = client(15000, 0, rand_zero);
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t alen = sizeof(a);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), fill[4];
+	char u[64];
+	struct http_req r = {.method = "GET", .url = u, .timeout_ms = 300, .max_attempts = 1};
+	long long t0, dt;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK(lfd >= 0 && bind(lfd, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(lfd, 0) == 0 &&
+	      getsockname(lfd, (struct sockaddr *)&a, &alen) == 0);
+	for (int i = 0; i < 4; i++) {
+		fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		connect(fill[i], (struct sockaddr *)&a, sizeof(a));
+	}
+	snprintf(u, sizeof(u), "http://127.0.0.1:%d/latest/api/token", ntohs(a.sin_port));
+	t0 = clock_ms();
+	CHECK_INT(run_one(c, &r, 0), 0);
+	dt = clock_ms() - t0;
+	CHECK_INT(r.status, 0);
+	CHECK_INT(r.attempts, 1);
+	CHECK_INT(r.transport_error, HTTP_ERR_TIMEOUT);
+	CHECK(dt < 2000);
+	if (dt >= 2000)
+		fprintf(stderr, "  a 300 ms connect timeout took %lld ms\n", dt);
+	http_req_free(&r);
+	for (int i = 0; i < 4; i++)
+		close(fill[i]);
+	close(lfd);
+	http_client_free(c);
+}
+
 static void test_body_cap(void)
 {
 	struct http_client *c = client(5000, 0, rand_zero);
@@ -742,6 +805,10 @@ static void test_url_check(void)
 		CHECK_INT(err.status, SHIM_EX_DATA);
 	}
 	CHECK_INT(http_url_check(NULL, &err), -1);
+	/* A configured endpoint (allow_http): plain http to any host, still http(s) only. */
+	CHECK_INT(http_url_check_req("http://localstack:4566/", 1, &err), 0);
+	CHECK_INT(http_url_check_req("http://localstack:4566/", 0, &err), -1);
+	CHECK_INT(http_url_check_req("ftp://localstack/", 1, &err), -1);
 	/* The message names the host, never the URL's user part. */
 	CHECK_INT(http_url_check("http://user:pw@example.com/", &err), -1);
 	CHECK(strstr(err.msg, "example.com") != NULL);
@@ -972,6 +1039,8 @@ int main(void)
 	RUN(test_retry_closed);
 	RUN(test_partial_body);
 	RUN(test_timeout);
+	RUN(test_request_overrides);
+	RUN(test_request_connect_timeout);
 	RUN(test_body_cap);
 	RUN(test_backoff_waited);
 	RUN(test_deadline_backoff);

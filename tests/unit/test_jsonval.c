@@ -117,11 +117,41 @@ static void test_missing_and_duplicates(void)
 	const char *j = "{\"A\":\"1\",\"A\":\"2\"}";
 
 	CHECK(renders(j, "A", "2"));
-	CHECK(refuses(j, strlen(j), "B", "secret \"" SECRET "\": key \"B\" not found"));
-	CHECK(refuses(j, strlen(j), "a", "secret \"" SECRET "\": key \"a\" not found"));
-	CHECK(refuses("{}", 2, "A", "secret \"" SECRET "\": key \"A\" not found"));
+	CHECK(refuses(j, strlen(j), "B",
+	              "secret \"" SECRET "\": key \"B\" not found (the secret's keys: \"A\")"));
+	CHECK(refuses(j, strlen(j), "a",
+	              "secret \"" SECRET "\": key \"a\" not found (the secret's keys: \"A\")"));
+	CHECK(refuses("{}", 2, "A",
+	              "secret \"" SECRET "\": key \"A\" not found (the secret's object is empty)"));
 	CHECK(refuses(j, strlen(j), "we\"ird\x01",
-	              "secret \"" SECRET "\": key \"we\\x22ird\\x01\" not found"));
+	              "secret \"" SECRET "\": key \"we\\x22ird\\x01\" not found (the secret's "
+	              "keys: \"A\")"));
+}
+
+/* A missing key lists the keys there are: names only (never a value), sanitized, capped. */
+static void test_missing_key_lists_keys(void)
+{
+	const char *j = "{\"SECRET_KEY\":\"s3cr3t-value\",\"MAIL_PASSWORD\":\"pw-value\","
+	                "\"b\\u001bad\":\"x\"}";
+	char big[4096];
+	struct shim_err err = {0};
+	char *v = NULL;
+	size_t n = 0;
+
+	CHECK(refuses(j, strlen(j), "SECRET_KYE",
+	              "secret \"" SECRET "\": key \"SECRET_KYE\" not found (the secret's keys: "
+	              "\"SECRET_KEY\", \"MAIL_PASSWORD\", \"b\\x1bad\")"));
+	n += (size_t)snprintf(big + n, sizeof(big) - n, "{");
+	for (int i = 0; i < 30; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "%s\"K%02d_%s\":\"value-%d\"",
+		                      i ? "," : "", i, "LONG_NAME_PADDING_PADDING", i);
+	snprintf(big + n, sizeof(big) - n, "}");
+	CHECK_INT(jsonval_get(&v, big, strlen(big), "NOPE", SECRET, &err), -1);
+	CHECK(strstr(err.msg, "\"K00_LONG_NAME_PADDING_PADDING\"") != NULL);
+	CHECK(strstr(err.msg, "K29") == NULL);    /* capped */
+	CHECK(strstr(err.msg, ", ...)") != NULL); /* and says so */
+	CHECK(strstr(err.msg, "value-") == NULL);
+	CHECK(strlen(err.msg) < 460);
 }
 
 static void test_not_an_object(void)
@@ -321,6 +351,7 @@ int main(void)
 	RUN(test_huge_integer);
 	RUN(test_compact);
 	RUN(test_missing_and_duplicates);
+	RUN(test_missing_key_lists_keys);
 	RUN(test_not_an_object);
 	RUN(test_errors_hide_contents);
 	RUN(test_nul_refused);

@@ -80,7 +80,8 @@ static void test_task_definition_and_precedence(void)
 	      strcmp(v->value, "8000") == 0); /* the secrets entry for PORT is kept out */
 	CHECK((v = mapping_find(&m, "KEY")) && v->has_ref && strcmp(v->ref.json_key, "KEY") == 0);
 	CHECK(mapping_find(&m, "CFG") == NULL); /* set by the environment: never fetched */
-	CHECK((v = mapping_find(&m, "DB")) && v->ref.kind == REF_SECRET &&
+	/* as in ECS, a bare name is an SSM parameter, with or without a leading slash */
+	CHECK((v = mapping_find(&m, "DB")) && v->ref.kind == REF_PARAM &&
 	      strcmp(v->ref.id, "db-url") == 0);
 	CHECK(m.command && strcmp(m.command[0], "gunicorn") == 0 &&
 	      strcmp(m.command[1], "app") == 0 && !m.command[2]);
@@ -173,9 +174,179 @@ static void test_bad_task_definitions(void)
 	/* a reference that does not parse fails its variable only */
 	const char *td =
 	        write_file("ref.json", "{\"containerDefinitions\":[{\"name\":\"w\",\"secrets\":"
-	                               "[{\"name\":\"A\",\"valueFrom\":\"a:b\"}]}]}");
+	                               "[{\"name\":\"A\",\"valueFrom\":\"a:b:c\"}]}]}");
 	CHECK_INT(build(&m, &e, (char *[]){NULL}, td, NULL, NULL), 0);
 	CHECK(m.n == 1 && m.vars[0].fail.status == SHIM_EX_DATA);
+	mapping_free(&m);
+}
+
+/* A mapping from a whole command line (no environment variables for the options). */
+static int build_argv(struct mapping *m, struct shim_err *e, char **env, char **argv)
+{
+	struct shim_opts o;
+	int argc = 0, rc;
+
+	while (argv[argc])
+		argc++;
+	if (opts_parse(&o, argc, argv, (char *[]){NULL}, e) < 0)
+		return -2;
+	memset(e, 0, sizeof(*e));
+	rc = mapping_build(m, &o, env, e);
+	opts_free(&o);
+	return rc;
+}
+
+#define TD_ENTRY(words)                                                                            \
+	"{\"containerDefinitions\":[{\"name\":\"w\",\"entryPoint\":[" words "],"                   \
+	"\"command\":[\"worker\"],\"secrets\":[{\"name\":\"S\",\"valueFrom\":\"/s\"}]}]}"
+
+/* The shim's own options in entryPoint apply when the command comes from the task definition
+ * (as on ECS), before the command line's; with a command of its own they do not. */
+static void test_entrypoint_options(void)
+{
+	const char *envf = write_file("ep.env", "FROM_EP_FILE=1\n");
+	char words[600];
+	const char *td;
+	struct mapping m;
+	struct shim_err e;
+	struct var *v;
+
+	snprintf(words, sizeof(words),
+	         "\"/usr/local/bin/covenant-shim\",\"--ssm-path\",\"/app/cfg\",\"--secret-json\","
+	         "\"shared\",\"--region\",\"eu-west-1\",\"--env-file\",\"%s\",\"--\"",
+	         envf);
+	{
+		char json[1200];
+		snprintf(json, sizeof(json), TD_ENTRY("%s"), words);
+		td = write_file("ep.json", json);
+	}
+	CHECK_INT(build_argv(&m, &e, (char *[]){NULL},
+	                     (char *[]){"covenant-shim", "-t", (char *)td, "--ssm-path", "/mine",
+	                                NULL}),
+	          0);
+	CHECK(m.command && strcmp(m.command[0], "worker") == 0 && !m.command[1]);
+	CHECK(m.has_entry_opts && m.entry_opts.region &&
+	      strcmp(m.entry_opts.region, "eu-west-1") == 0);
+	CHECK_INT(m.n_imports, 3); /* the entryPoint's two, then the command line's */
+	CHECK(m.n_imports == 3 && strcmp(m.imports[0].arg, "/app/cfg") == 0 &&
+	      m.imports[1].kind == IMPORT_SECRET_JSON && m.imports[1].ref.kind == REF_SECRET &&
+	      strcmp(m.imports[2].arg, "/mine") == 0);
+	CHECK((v = mapping_find(&m, "FROM_EP_FILE")) && strcmp(v->value, "1") == 0);
+	mapping_free(&m);
+
+	/* a command given: the task definition's entryPoint is not what runs */
+	CHECK_INT(build_argv(&m, &e, (char *[]){NULL},
+	                     (char *[]){"covenant-shim", "-t", (char *)td, "--", "sh", NULL}),
+	          0);
+	CHECK(!m.has_entry_opts && m.n_imports == 0 && !mapping_find(&m, "FROM_EP_FILE"));
+	mapping_free(&m);
+
+	/* options the shim would refuse on ECS are refused here, naming the entryPoint */
+	td = write_file("ep-bad.json", TD_ENTRY("\"covenant-shim\",\"--no-such\",\"--\""));
+	CHECK_INT(build_argv(&m, &e, (char *[]){NULL},
+	                     (char *[]){"covenant-shim", "-t", (char *)td, NULL}),
+	          -1);
+	CHECK(e.status == SHIM_EX_DATA && strstr(e.msg, "entryPoint") &&
+	      strstr(e.msg, "--no-such"));
+
+	/* an entryPoint that is not the shim is all command */
+	td = write_file("ep-app.json", TD_ENTRY("\"/bin/sh\",\"-c\""));
+	CHECK_INT(build_argv(&m, &e, (char *[]){NULL},
+	                     (char *[]){"covenant-shim", "-t", (char *)td, NULL}),
+	          0);
+	CHECK(!m.has_entry_opts && strcmp(m.command[0], "/bin/sh") == 0 &&
+	      strcmp(m.command[2], "worker") == 0);
+	mapping_free(&m);
+}
+
+/* ARNs in the container's environment are references (ECS passes them through); other values
+ * are literals; a value that starts like an ARN but does not parse fails its variable. */
+static void test_taskdef_environment_arns(void)
+{
+	const char *td = write_file(
+	        "envarn.json",
+	        "{\"containerDefinitions\":[{\"name\":\"w\",\"environment\":["
+	        "{\"name\":\"K\",\"value\":\"" SM_ARN ":K::\"},"
+	        "{\"name\":\"TYPO\",\"value\":\"arn:aws:secretsmanager:us-east-1:123456789012:"
+	        "secrets:app/x\"},"
+	        "{\"name\":\"P1\",\"value\":\"arn:aws:ssm:us-east-1:123456789012:parameter:app/"
+	        "P1\"},"
+	        "{\"name\":\"LIT\",\"value\":\"arn:aws:s3:::bucket\"}]}]}");
+	struct mapping m;
+	struct shim_err e;
+	struct var *v;
+
+	CHECK_INT(build(&m, &e, (char *[]){NULL}, td, NULL, NULL), 0);
+	CHECK((v = mapping_find(&m, "K")) && v->has_ref && v->source == VAR_TASKDEF_ENV &&
+	      v->ref.kind == REF_SECRET && strcmp(v->ref.json_key, "K") == 0 && !v->value);
+	CHECK((v = mapping_find(&m, "TYPO")) && v->fail.status == SHIM_EX_DATA && !v->value &&
+	      strstr(v->fail.msg, "TYPO: ") == v->fail.msg);
+	CHECK((v = mapping_find(&m, "P1")) && v->fail.status == SHIM_EX_DATA && !v->value);
+	CHECK((v = mapping_find(&m, "LIT")) && !v->has_ref &&
+	      strcmp(v->value, "arn:aws:s3:::bucket") == 0);
+	mapping_free(&m);
+}
+
+/* An empty value (environment, env file, `environment`) counts as unset: it hides nothing. */
+static void test_empty_values(void)
+{
+	const char *td =
+	        write_file("empty.json",
+	                   "{\"containerDefinitions\":[{\"name\":\"w\",\"environment\":["
+	                   "{\"name\":\"A\",\"value\":\"td-a\"},{\"name\":\"B\",\"value\":\"\"}],"
+	                   "\"secrets\":[{\"name\":\"B\",\"valueFrom\":\"/b\"},"
+	                   "{\"name\":\"SECRET_KEY\",\"valueFrom\":\"/k\"}]}]}");
+	const char *envf = write_file("empty.env", "A=\nC=\n");
+	char *env[] = {"SECRET_KEY=", NULL};
+	struct mapping m;
+	struct shim_err e;
+	struct var *v;
+
+	CHECK_INT(build(&m, &e, env, td, NULL, envf), 0);
+	CHECK((v = mapping_find(&m, "A")) && v->source == VAR_TASKDEF_ENV &&
+	      strcmp(v->value, "td-a") == 0);
+	CHECK((v = mapping_find(&m, "B")) && v->source == VAR_TASKDEF_SECRET && v->has_ref);
+	CHECK((v = mapping_find(&m, "SECRET_KEY")) && v->source == VAR_TASKDEF_SECRET);
+	CHECK(mapping_find(&m, "C") == NULL);
+	CHECK_INT(m.n, 3);
+	mapping_free(&m);
+}
+
+/* --check maps the references of variables a stronger source sets, as kept. */
+static void test_kept_references_in_check(void)
+{
+	const char *td = write_file("kept.json",
+	                            "{\"containerDefinitions\":[{\"name\":\"w\",\"environment\":["
+	                            "{\"name\":\"E\",\"value\":\"" SM_ARN ":E::\"}],"
+	                            "\"secrets\":[{\"name\":\"F\",\"valueFrom\":\"/f\"},"
+	                            "{\"name\":\"G\",\"valueFrom\":\"/g\"}]}]}");
+	const char *envf = write_file("kept.env", "F=file\nE=" SM_ARN ":X::\nE=" SM_ARN ":Y::\n");
+	char *env[] = {"E=inherited", NULL};
+	struct mapping m;
+	struct shim_err e;
+	struct var *v;
+
+	CHECK_INT(build_argv(&m, &e, env,
+	                     (char *[]){"covenant-shim", "--check", "-t", (char *)td, "--env-file",
+	                                (char *)envf, NULL}),
+	          0);
+	/* E: the env file's last entry, kept by the environment; then the td's E, kept too */
+	CHECK_INT(m.n, 5);
+	CHECK(m.n == 5 && strcmp(m.vars[1].name, "E") == 0 && m.vars[1].kept_by &&
+	      strcmp(m.vars[1].ref.json_key, "Y") == 0 &&
+	      strcmp(m.vars[1].kept_by, "the environment") == 0);
+	CHECK(m.n == 5 && strcmp(m.vars[2].name, "E") == 0 && m.vars[2].kept_by &&
+	      m.vars[2].source == VAR_TASKDEF_ENV);
+	CHECK((v = mapping_find(&m, "F")) && !v->kept_by && strcmp(v->value, "file") == 0);
+	CHECK(m.n == 5 && strcmp(m.vars[3].name, "F") == 0 && m.vars[3].kept_by &&
+	      strcmp(m.vars[3].kept_by, "an env file") == 0 && m.vars[3].has_ref);
+	CHECK(mapping_find(&m, "E") == NULL); /* kept variables supply nothing */
+	CHECK((v = mapping_find(&m, "G")) && !v->kept_by);
+	mapping_free(&m);
+
+	/* without --check nothing of it is fetched */
+	CHECK_INT(build(&m, &e, env, td, NULL, envf), 0);
+	CHECK_INT(m.n, 2);
 	mapping_free(&m);
 }
 
@@ -188,6 +359,10 @@ int main(void)
 	RUN(test_environment_references);
 	RUN(test_container_selection);
 	RUN(test_bad_task_definitions);
+	RUN(test_entrypoint_options);
+	RUN(test_taskdef_environment_arns);
+	RUN(test_empty_values);
+	RUN(test_kept_references_in_check);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)

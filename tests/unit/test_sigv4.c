@@ -291,6 +291,40 @@ out:
 	sigv4_signed_free(&s);
 }
 
+/* The form POST of STS (query protocol), against botocore the same way, clock pinned as above:
+ * R("POST","https://sts.eu-west-1.amazonaws.com/",{"Content-Type":
+ * "application/x-www-form-urlencoded; charset=utf-8"},STS_BODY) signed by
+ * A(C("ASIAEXAMPLEKEY123456",secret,token),"sts","eu-west-1"). */
+#define STS_BODY                                                                                   \
+	"Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2F" \
+	"dev&RoleSessionName=covenant-shim-1709971626"
+#define STS_AUTH                                                                                   \
+	"AWS4-HMAC-SHA256 Credential=ASIAEXAMPLEKEY123456/20240309/eu-west-1/sts/aws4_request, "   \
+	"SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, "                        \
+	"Signature=f763d3cdfb356039edbca55fa19b17ecfc0046a507acf543958ac58be776e741"
+
+static void test_form_request_botocore(void)
+{
+	struct sigv4_params params = {&sm_creds, "eu-west-1", "sts", when, 0};
+	struct sigv4_signed s = {0};
+	struct shim_err err = {0};
+
+	CHECK_INT(sigv4_sign_form_request(&s, "sts.eu-west-1.amazonaws.com", STS_BODY,
+	                                  strlen(STS_BODY), &params, &err),
+	          0);
+	CHECK_STR(s.authorization, STS_AUTH);
+	CHECK_INT(s.nheaders, 5);
+	if (s.nheaders == 5) {
+		CHECK_STR(s.headers[0], "Host: sts.eu-west-1.amazonaws.com");
+		CHECK_STR(s.headers[1],
+		          "Content-Type: application/x-www-form-urlencoded; charset=utf-8");
+		CHECK_STR(s.headers[4], "Authorization: " STS_AUTH);
+	}
+	sigv4_signed_free(&s);
+	CHECK_INT(sigv4_sign_form_request(&s, "bad host", "", 0, &params, &err), -1);
+	CHECK_INT(err.status, SHIM_EX_DATA);
+}
+
 /* With SIGV4_TOKEN_UNSIGNED the token is still sent, but is no part of the signature. */
 static void test_token_unsigned(void)
 {
@@ -517,6 +551,7 @@ int main(void)
 {
 	RUN(test_vectors);
 	RUN(test_json_request_botocore);
+	RUN(test_form_request_botocore);
 	RUN(test_token_unsigned);
 	RUN(test_query_canonical);
 	RUN(test_path_canonical);

@@ -33,18 +33,25 @@ struct tplan {
 	struct shim_opts o;
 };
 
-/* Index of the fetch of reference vf (indexes: the plan's array moves while it grows). */
-static size_t add(struct tplan *t, const char *vf)
+/* Index of the fetch of reference vf (indexes: the plan's array moves while it grows), parsed
+ * with flags. */
+static size_t add_ref(struct tplan *t, const char *vf, unsigned flags)
 {
 	struct shim_err e = {0};
 	struct fetch *f;
 
-	if (ref_parse(&t->r[t->n], vf, REF_ALLOW_NAME, &e) < 0) {
+	if (ref_parse(&t->r[t->n], vf, flags, &e) < 0) {
 		fprintf(stderr, "bad test reference %s: %s\n", vf, e.msg);
 		abort();
 	}
 	f = plan_add_ref(&t->p, &t->r[t->n++]);
 	return (size_t)(f - t->p.f);
+}
+
+/* An ARN, a '/'-led parameter name, or another bare name as a secret's (as --secret-json). */
+static size_t add(struct tplan *t, const char *vf)
+{
+	return add_ref(t, vf, vf[0] == '/' ? REF_ALLOW_NAME : REF_SECRET_NAME);
 }
 
 static size_t add_path(struct tplan *t, const char *path)
@@ -80,15 +87,23 @@ static void done(struct tplan *t)
 		CHECK_INT(F(t, i)->done, 1);                                                       \
 		CHECK_STR(F(t, i)->value, v);                                                      \
 	} while (0)
+/* A fetch that failed with status st and the message "store FILE: " + text (text ending in
+ * '(': a prefix of the message). */
 #define CHECK_FAIL(t, i, st, text)                                                                 \
 	do {                                                                                       \
+		char want_[600];                                                                   \
+		size_t n_;                                                                         \
 		CHECK_INT(F(t, i)->fail.status, st);                                               \
 		CHECK_INT(F(t, i)->done, 1);                                                       \
-		CHECK_STR(F(t, i)->fail.msg, text);                                                \
+		n_ = (size_t)snprintf(want_, sizeof(want_), "store %s: %s", store_file, text);     \
+		if (want_[n_ - 1] == '(')                                                          \
+			CHECK(strncmp(F(t, i)->fail.msg, want_, n_) == 0);                         \
+		else                                                                               \
+			CHECK_STR(F(t, i)->fail.msg, want_);                                       \
 		CHECK(F(t, i)->value == NULL);                                                     \
 	} while (0)
 
-#define SM_NF   "ResourceNotFoundException: Secrets Manager can't find the specified secret."
+#define SM_NF   "ResourceNotFoundException: no such secret in the store ("
 #define ARN_SM  "arn:aws:secretsmanager:us-east-1:123456789012:secret:"
 #define ARN_SSM "arn:aws:ssm:us-east-1:123456789012:parameter/"
 
@@ -319,8 +334,7 @@ static void test_secret_errors(void)
 	CHECK_FAIL(&t, del, 78,
 	           "InvalidRequestException: You can't perform this operation on the secret "
 	           "because it was marked for deletion.");
-	CHECK_INT(F(&t, other)->fail.status, 69);
-	CHECK_STR(F(&t, other)->fail.msg, "ThrottlingException: ThrottlingException");
+	CHECK_FAIL(&t, other, 69, "ThrottlingException: ThrottlingException");
 	CHECK_INT(F(&t, versioned)->fail.status, 77);
 	/* As GetSecretValue: the version is looked up before the secret's error. */
 	CHECK_FAIL(&t, vstage, 78,
@@ -355,8 +369,13 @@ static void test_parameters(void)
 	size_t missing = add(&t, "/cfg/NOPE"), missing_sel = add(&t, "/cfg/NOPE:2");
 	size_t eu = add(&t, "arn:aws:ssm:eu-west-1:123456789012:parameter/cfg/ENV");
 	size_t solo = add(&t, ARN_SSM "solo");
+	/* a task definition's bare name without a slash is a parameter too (as in ECS) */
+	size_t bare = add_ref(&t, "top", REF_ALLOW_NAME),
+	       bare_v = add_ref(&t, "solo:1", REF_ALLOW_NAME);
 
 	CHECK_INT(run(&t, PARAMS), 0);
+	CHECK_VALUE(&t, bare, "top-level");
+	CHECK_VALUE(&t, bare_v, "no-slash");
 	CHECK_VALUE(&t, env, "development");
 	CHECK_VALUE(&t, hosts, "a.example,b.example");
 	CHECK_VALUE(&t, cur, "v3");
@@ -495,8 +514,11 @@ static void test_paths(void)
 	CHECK_INT(F(&t, none)->done, 1);
 	CHECK_INT(F(&t, none)->fail.status, 0);
 	CHECK_INT(F(&t, none)->n_items, 0);
-	CHECK_INT(F(&t, bad)->fail.status, 78);
-	CHECK(strncmp(F(&t, bad)->fail.msg, "ValidationException: ", 21) == 0);
+	CHECK_FAIL(
+	        &t, bad, 78,
+	        "ValidationException: The parameter doesn't meet the parameter name requirements. "
+	        "The parameter name must begin with a forward slash \"/\" and have at most 15 "
+	        "levels.");
 	CHECK_INT(F(&t, all)->n_items, 6);
 	done(&t);
 }

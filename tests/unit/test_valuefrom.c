@@ -94,8 +94,8 @@ static void test_secret_field_count(void)
 	CHECK(refused(SM "x:", 0, "2 ':'-separated"));
 	CHECK(refused(SM ":k::", 0, "the secret name is empty"));
 	CHECK(refused(SM, 0, "the secret name is empty"));
-	CHECK(refused("db:KEY", REF_ALLOW_NAME, "2 ':'-separated fields in the secret name"));
-	CHECK(refused("db:a:b:c:d:e", REF_ALLOW_NAME, "6 ':'-separated"));
+	CHECK(refused("db:KEY", REF_SECRET_NAME, "2 ':'-separated fields in the secret name"));
+	CHECK(refused("db:a:b:c:d:e", REF_SECRET_NAME, "6 ':'-separated"));
 }
 
 static void test_partitions(void)
@@ -257,14 +257,43 @@ static void test_bare_names(void)
 	CHECK_STR(r.selector, "mylabel");
 	ref_free(&r);
 
+	/* As in ECS, every bare name of a task definition is an SSM parameter, slash or not. */
+	CHECK_INT(ref_parse(&r, "plain-name", REF_ALLOW_NAME, &err), 0);
+	CHECK_INT(r.kind, REF_PARAM);
+	CHECK_STR(r.id, "plain-name");
+	CHECK_STR(r.name, "plain-name");
+	ref_free(&r);
+
 	CHECK_INT(ref_parse(&r, "covenant-connect/database-url", REF_ALLOW_NAME, &err), 0);
-	CHECK_INT(r.kind, REF_SECRET);
+	CHECK_INT(r.kind, REF_PARAM);
 	CHECK_STR(r.id, "covenant-connect/database-url");
 	CHECK_STR(r.name, "covenant-connect/database-url");
+	CHECK(!r.partition && !r.region && !r.account && !r.json_key && !r.selector);
+	ref_free(&r);
+
+	CHECK_INT(ref_parse(&r, "db-url:3", REF_ALLOW_NAME, &err), 0);
+	CHECK_INT(r.kind, REF_PARAM);
+	CHECK_STR(r.id, "db-url");
+	CHECK_STR(r.selector, "3");
+	ref_free(&r);
+
+	/* A secret's name with a JSON key: not a parameter name, and said so. */
+	CHECK(refused("covenant-connect/app-secrets:SECRET_KEY::", REF_ALLOW_NAME,
+	              "a bare name is an SSM parameter, as in ECS"));
+	CHECK(refused("covenant-connect/app-secrets:SECRET_KEY::", REF_ALLOW_NAME,
+	              "a Secrets Manager secret needs its ARN"));
+	CHECK(refused("a//b", REF_ALLOW_NAME, "empty path segment"));
+	CHECK(refused("a/", REF_ALLOW_NAME, "empty path segment"));
+	CHECK(refused("a b", REF_ALLOW_NAME, "parameter name \"a b\" has a space"));
+
+	/* --secret-json takes a secret id: there a bare name is a secret. */
+	CHECK_INT(ref_parse(&r, "covenant-connect/database-url", REF_SECRET_NAME, &err), 0);
+	CHECK_INT(r.kind, REF_SECRET);
+	CHECK_STR(r.id, "covenant-connect/database-url");
 	CHECK(!r.partition && !r.region && !r.account && !r.json_key);
 	ref_free(&r);
 
-	CHECK_INT(ref_parse(&r, "covenant-connect/app-secrets:SECRET_KEY::", REF_ALLOW_NAME, &err),
+	CHECK_INT(ref_parse(&r, "covenant-connect/app-secrets:SECRET_KEY::", REF_SECRET_NAME, &err),
 	          0);
 	CHECK_INT(r.kind, REF_SECRET);
 	CHECK_STR(r.id, "covenant-connect/app-secrets");
@@ -272,14 +301,20 @@ static void test_bare_names(void)
 	CHECK(!r.version_stage && !r.version_id);
 	ref_free(&r);
 
-	CHECK_INT(ref_parse(&r, "s:k:AWSPREVIOUS:", REF_ALLOW_NAME, &err), 0);
+	CHECK_INT(ref_parse(&r, "s:k:AWSPREVIOUS:", REF_SECRET_NAME, &err), 0);
 	CHECK_STR(r.version_stage, "AWSPREVIOUS");
 	ref_free(&r);
 
-	/* Without the flag (environment, env files) names are not references. */
+	/* An ARN is an ARN under every flag. */
+	CHECK_INT(ref_parse(&r, SM "db-AbCdEf:K::", REF_ALLOW_NAME, &err), 0);
+	CHECK_INT(r.kind, REF_SECRET);
+	CHECK_STR(r.json_key, "K");
+	ref_free(&r);
+
+	/* Without a flag (environment, env files, `environment`) names are not references. */
 	CHECK(refused("covenant-connect/database-url", 0, "not an ARN"));
 	CHECK(refused("/covenant-connect/config/X", 0, "not an ARN"));
-	CHECK(refused("a b", REF_ALLOW_NAME, "secret name \"a b\" has a space"));
+	CHECK(refused("a b", REF_SECRET_NAME, "secret name \"a b\" has a space"));
 }
 
 static void test_garbage(void)
@@ -293,8 +328,10 @@ static void test_garbage(void)
 	CHECK(refused("a\x1b[31mb", REF_ALLOW_NAME, "control character"));
 	CHECK(refused("x\x7f", REF_ALLOW_NAME, "control character"));
 	CHECK(refused("ARN:aws:secretsmanager:us-east-1:" ACCT ":secret:x", 0, "not an ARN"));
-	CHECK(refused(":::", REF_ALLOW_NAME, "the secret name is empty"));
-	CHECK(refused(":", REF_ALLOW_NAME, "2 ':'-separated"));
+	CHECK(refused(":::", REF_SECRET_NAME, "the secret name is empty"));
+	CHECK(refused(":", REF_SECRET_NAME, "2 ':'-separated"));
+	CHECK(refused(":", REF_ALLOW_NAME, "the parameter name is empty"));
+	CHECK(refused(":::", REF_ALLOW_NAME, "a bare name is an SSM parameter"));
 }
 
 static void test_message_escapes(void)
@@ -348,15 +385,28 @@ static void test_is_arn(void)
 	/* Mistyped region or account still count, so ref_parse reports them. */
 	CHECK(ref_is_arn("arn:aws:secretsmanager:us-east-1:123:secret:x"));
 	CHECK(ref_is_arn("arn:aws:secretsmanager:::secret:"));
-	CHECK(!ref_is_arn("arn:aws:ssm:us-east-1:" ACCT ":document/MyDoc"));
+	/* Anything that starts arn:PARTITION:secretsmanager: or arn:PARTITION:ssm: is a reference:
+	 * a typo there is refused by ref_parse, never handed to the application as a literal. */
+	CHECK(ref_is_arn("arn:aws:secretsmanager:us-east-1:" ACCT ":secrets:app/x"));
+	CHECK(refused("arn:aws:secretsmanager:us-east-1:" ACCT ":secrets:app/x", 0,
+	              "the resource is not secret:NAME"));
+	CHECK(ref_is_arn("arn:aws:ssm:us-east-1:" ACCT ":parameter:app/P1"));
+	CHECK(refused("arn:aws:ssm:us-east-1:" ACCT ":parameter:app/P1", 0,
+	              "the resource is not parameter/NAME"));
+	CHECK(ref_is_arn("arn:aws:ssm:us-east-1:" ACCT ":document/MyDoc"));
+	CHECK(ref_is_arn("arn:aws:secretsmanager:us-east-1"));
+	CHECK(refused("arn:aws:secretsmanager:us-east-1", 0, "not of the form"));
+	CHECK(ref_is_arn("arn:aws-us-gov:ssm:"));
 	CHECK(!ref_is_arn("arn:aws:s3:::bucket"));
+	CHECK(!ref_is_arn("arn:aws:ssmx:us-east-1:" ACCT ":parameter/x"));
+	CHECK(!ref_is_arn("arn:aws:secretsmanager"));
+	CHECK(!ref_is_arn("arn:aws::secretsmanager:"));
 	CHECK(!ref_is_arn("arn:aws-iso:secretsmanager:us-iso-east-1:" ACCT ":secret:x"));
 	CHECK(!ref_is_arn("covenant-connect/database-url"));
 	CHECK(!ref_is_arn("/covenant-connect/config/X"));
 	CHECK(!ref_is_arn("postgresql://u:p@host:5432/db"));
 	CHECK(!ref_is_arn(""));
 	CHECK(!ref_is_arn(NULL));
-	CHECK(!ref_is_arn("arn:aws:secretsmanager:us-east-1"));
 }
 
 static void test_clear_null(void)
