@@ -90,8 +90,9 @@ $(BUILD)/obj/%.o: shim/%.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Only the resolver's own modules see the third-party headers.
-$(filter-out $(SUP_OBJS),$(LIB_OBJS) $(RES_OBJS)): CPPFLAGS += $(PKG_CFLAGS)
-$(filter-out $(SUP_OBJS),$(LIB_OBJS) $(RES_OBJS)): | $(CURL_DEP)
+RES_ONLY_OBJS = $(sort $(filter-out $(SUP_OBJS),$(LIB_OBJS) $(RES_OBJS)))
+$(RES_ONLY_OBJS): CPPFLAGS += $(PKG_CFLAGS)
+$(RES_ONLY_OBJS): | $(CURL_DEP)
 # The version report names the Debian source that libcurl was built from (read when the
 # recipe runs, after the stamp exists).
 ifneq ($(CURL_DEP),)
