@@ -1,12 +1,21 @@
 # covenant-shim: a static libc-only supervisor (PID 1) and a resolver linked with
-# libcurl, OpenSSL (libcrypto) and jansson. Plain make; see README.md for the targets.
+# libcurl, OpenSSL (libssl, libcrypto) and jansson. Plain make; see README.md for the targets.
+#
+# Two ways to link the resolver:
+#   make                 static: libcurl built once from Debian's curl source (HTTP and HTTPS
+#                        only, scripts/build-curl, cached in build/curl), OpenSSL and jansson
+#                        from Debian's static archives; both binaries are -static-pie.
+#   make SYSTEM_LIBS=1   dynamic, against the system's shared libcurl, OpenSSL and jansson: for
+#                        distribution packagers, and what ASan, valgrind and the fuzzers use
+#                        (ASan cannot link statically).
 
 CC       ?= cc
 BUILD    ?= build
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
-PKGS      = libcurl libcrypto jansson
 PY       ?= /usr/bin/python3
+SYSTEM_LIBS ?=
+CURL_DIR ?= build/curl
 
 WARN      = -std=c11 -Wall -Wextra -Wpedantic -Wformat=2 -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wvla
@@ -19,19 +28,40 @@ CFLAGS   += $(OPT) $(WARN) $(WERROR) $(HARDEN) $(SAN)
 LDHARDEN  = -Wl,-z,relro,-z,now
 SUP_LINK ?= -static-pie
 
+ifeq ($(SYSTEM_LIBS),)
+# libssl.a, libcrypto.a and libjansson.a come with libssl-dev and libjansson-dev; -l: names the
+# archive, so the unit tests (dynamic libc, for valgrind's sake) link the same code. glibc's
+# getaddrinfo in a static binary has the files and dns NSS modules built in (glibc 2.34 and
+# later): the linker's warning about it concerns other NSS modules only (README).
+PKGS      = libcrypto jansson
+RES_LINK ?= -static-pie
+CURL_LIB  = $(CURL_DIR)/prefix/lib/libcurl.a
+CURL_DEP  = $(CURL_DIR)/stamp
+RES_CFLAGS = -I$(CURL_DIR)/prefix/include -DSHIM_LINKAGE='"static"'
+RES_LIBS  = $(CURL_LIB) -l:libssl.a -l:libcrypto.a -l:libjansson.a -pthread
+else
+PKGS      = libcurl libcrypto jansson
+RES_LINK ?= -pie
+CURL_DEP  =
+RES_CFLAGS = -DSHIM_LINKAGE='"shared"'
+RES_LIBS  = $(PKG_LIBS)
+endif
+
 # The resolver's libraries, for every goal but those that compile nothing. A missing -dev
 # package stops the build here, after pkg-config's own message naming it.
-NO_PKG_GOALS = clean format
+NO_PKG_GOALS = clean distclean format
 ifneq ($(filter-out $(NO_PKG_GOALS),$(or $(MAKECMDGOALS),all)),)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 ifneq ($(.SHELLSTATUS),0)
 $(error pkg-config found no $(PKGS) (see its message above): install pkg-config, \
-libcurl4-openssl-dev, libssl-dev and libjansson-dev, e.g. with scripts/install-deps)
+libssl-dev and libjansson-dev (and libcurl4-openssl-dev for SYSTEM_LIBS=1), e.g. with \
+scripts/install-deps --build)
 endif
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 ifneq ($(.SHELLSTATUS),0)
 $(error pkg-config --libs $(PKGS) failed (see its message above))
 endif
+PKG_CFLAGS += $(RES_CFLAGS)
 endif
 
 # The supervisor's sources: libc only, so they must never include a libcurl/jansson header.
@@ -51,7 +81,8 @@ HELPERS    = $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(wildcard tests/he
 
 BINS = $(BUILD)/covenant-shim $(BUILD)/covenant-shim-resolve
 
-.PHONY: all check unit integration install asan valgrind fuzz demo bench clean format
+.PHONY: all check unit integration install asan valgrind valgrind-run fuzz fuzz-run demo bench \
+        clean distclean format
 all: $(BINS)
 
 $(BUILD)/obj/%.o: shim/%.c
@@ -59,18 +90,30 @@ $(BUILD)/obj/%.o: shim/%.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Only the resolver's own modules see the third-party headers.
-$(filter-out $(SUP_OBJS),$(LIB_OBJS) $(RES_OBJS)): CPPFLAGS += $(PKG_CFLAGS)
+RES_ONLY_OBJS = $(sort $(filter-out $(SUP_OBJS),$(LIB_OBJS) $(RES_OBJS)))
+$(RES_ONLY_OBJS): CPPFLAGS += $(PKG_CFLAGS)
+$(RES_ONLY_OBJS): | $(CURL_DEP)
+# The version report names the Debian source that libcurl was built from (read when the
+# recipe runs, after the stamp exists).
+ifneq ($(CURL_DEP),)
+$(BUILD)/obj/version.o: $(CURL_DEP)
+$(BUILD)/obj/version.o: CPPFLAGS += -DSHIM_CURL_SOURCE='"Debian $(shell cat $(CURL_DEP))"'
+endif
+
+# Once: fetch Debian's curl source and build libcurl.a (about a minute on two cores).
+$(CURL_DIR)/stamp: scripts/build-curl
+	scripts/build-curl $(CURL_DIR)
 
 $(BUILD)/covenant-shim: $(SUP_OBJS)
 	$(CC) $(CFLAGS) $(SUP_LINK) $(LDHARDEN) -o $@ $^
 
-$(BUILD)/covenant-shim-resolve: $(RES_OBJS)
-	$(CC) $(CFLAGS) -pie $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/covenant-shim-resolve: $(RES_OBJS) $(CURL_DEP)
+	$(CC) $(CFLAGS) $(RES_LINK) $(LDHARDEN) -o $@ $(RES_OBJS) $(RES_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(CURL_DEP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) -Itests/unit $(CFLAGS) -pie $(LDHARDEN) -o $@ \
-		$(filter %.c %.o,$^) $(PKG_LIBS)
+		$(filter %.c %.o,$^) $(RES_LIBS)
 
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
@@ -79,17 +122,23 @@ $(BUILD)/helpers/%: tests/helpers/%.c
 unit: $(UNIT_TESTS)
 integration: all $(HELPERS)
 
-# The README's test command: unit tests, then the integration suite, one closing line.
+# The README's test command: unit tests, then the integration suite, one closing line. The
+# tests are told how each binary was linked (the static-binary tests check it).
 check: all $(UNIT_TESTS) $(HELPERS)
-	BUILD=$(BUILD) PY=$(PY) tests/run
+	BUILD=$(BUILD) PY=$(PY) SHIM_SUP_LINK=$(SUP_LINK) SHIM_RES_LINK=$(RES_LINK) tests/run
 
-# Sanitizer build in its own tree; the supervisor links dynamically there (no static ASan).
+# Sanitizer build in its own tree, dynamic throughout: ASan and UBSan cannot link statically,
+# so the resolver uses the system's shared libraries there (SYSTEM_LIBS=1).
 asan:
-	$(MAKE) BUILD=build/asan SUP_LINK=-pie OPT="-O1 -g -fno-omit-frame-pointer" \
+	$(MAKE) BUILD=build/asan SYSTEM_LIBS=1 SUP_LINK=-pie OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
 
-# Every unit-test binary under valgrind: no invalid access, no definite leak.
-valgrind: $(UNIT_TESTS)
+# Every unit-test binary under valgrind (no invalid access, no definite leak), built against
+# the system's shared libraries in build/shared, where valgrind knows its way.
+valgrind:
+	$(MAKE) BUILD=build/shared SYSTEM_LIBS=1 valgrind-run
+
+valgrind-run: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do \
 		valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
 			--error-exitcode=1 $$t >/dev/null || { echo "valgrind: $$t failed"; exit 1; }; \
@@ -104,7 +153,10 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-Iinclude -D_GNU_SOURCE $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
 
-fuzz: $(FUZZ_TARGETS)
+fuzz:
+	$(MAKE) SYSTEM_LIBS=1 fuzz-run
+
+fuzz-run: $(FUZZ_TARGETS)
 	@for t in $(FUZZ_TARGETS); do \
 		mkdir -p build/fuzz/corpus/$${t##*/}; \
 		echo "fuzz: $${t##*/} for $(FUZZ_SECONDS)s"; \
@@ -127,7 +179,11 @@ install: all
 format:
 	clang-format -i shim/*.c include/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c
 
+# clean keeps the libcurl built from Debian's source (build/curl); distclean removes it too.
 clean:
+	find build -mindepth 1 -maxdepth 1 ! -path $(CURL_DIR) -exec rm -rf {} + 2>/dev/null || true
+
+distclean:
 	rm -rf build
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d $(BUILD)/helpers/*.d)

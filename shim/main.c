@@ -36,17 +36,53 @@ static const char *find_resolver(void)
 	return resolver_buf;
 }
 
+/* Why the resolver cannot run. In an image a missing one usually means that only
+ * covenant-shim was copied: the message says which file is missing and how to install it. */
+static int resolver_error(const char *path, int e)
+{
+	if (e == ENOENT || e == ENOTDIR)
+		log_error("cannot run the resolver \"%s\": %s: covenant-shim needs "
+		          "covenant-shim-resolve in the same directory (or COVENANT_SHIM_RESOLVER "
+		          "naming it); install both, e.g. copy both files to /usr/local/bin",
+		          path, strerror(e));
+	else
+		log_error("cannot run the resolver \"%s\": %s", path, strerror(e));
+	return shim_exec_status(e);
+}
+
+/* The resolver must be there before anything is forked for it: a missing one is exit 127,
+ * as for any command, with resolver_error's message. A bare name (no /proc to find this
+ * executable's directory) is looked up in PATH by the exec itself. */
+static int resolver_check(const char *path)
+{
+	if (!strchr(path, '/') || access(path, X_OK) == 0)
+		return 0;
+	return resolver_error(path, errno);
+}
+
 static int exec_resolver_in_place(char **argv)
 {
 	const char *path = find_resolver();
+	int status = resolver_check(path);
 
+	if (status)
+		return status;
 	argv[0] = (char *)path;
 	if (strchr(path, '/'))
 		execv(path, argv);
 	else
 		execvp(path, argv);
-	log_error("cannot run the resolver \"%s\": %s", path, strerror(errno));
-	return shim_exec_status(errno);
+	return resolver_error(path, errno);
+}
+
+/* --version: this line, then the resolver's own report of the libraries inside it. */
+static int print_versions(const char *line)
+{
+	char *args[] = {"covenant-shim-resolve", "--version", NULL};
+
+	if (fputs(line, stdout) == EOF || fflush(stdout) != 0)
+		return SHIM_EX_INTERNAL;
+	return exec_resolver_in_place(args);
 }
 
 int main(int argc, char **argv)
@@ -61,9 +97,12 @@ int main(int argc, char **argv)
 		return err.status;
 	}
 	if ((answer = opts_answer(&o))) {
-		fputs(answer, stdout);
+		if (o.help)
+			status = fputs(answer, stdout) == EOF ? SHIM_EX_INTERNAL : 0;
+		else
+			status = print_versions(answer);
 		opts_free(&o);
-		return 0;
+		return status;
 	}
 	if (opts_report_mode(&o))
 		return exec_resolver_in_place(argv);
@@ -77,6 +116,10 @@ int main(int argc, char **argv)
 	needs_resolver = opts_has_mapping(&o) || o.store || o.profile || ref_env_has_arn(environ);
 	if (needs_resolver) {
 		argv[0] = (char *)find_resolver();
+		if ((status = resolver_check(argv[0]))) {
+			opts_free(&o);
+			return status;
+		}
 		status = supervise_run(&o, argv[0], argv, !strchr(argv[0], '/'), 1);
 	} else {
 		status = supervise_run(&o, o.command[0], o.command, 1, 0);

@@ -16,6 +16,7 @@
 #include "refresh.h"
 #include "resolve.h"
 #include "store.h"
+#include "version.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -333,6 +334,22 @@ static void log_resolved(const struct shim_opts *o, const struct mapping *m,
 		          st->waves == 1 ? "" : "s", ms);
 }
 
+/* --version: this executable's version and the libraries inside it (covenant-shim --version
+ * execs this after its own line). */
+static int print_version(void)
+{
+	struct buf b = BUF_INIT;
+	int rc = 0;
+
+	version_report(&b);
+	if (buf_oom(&b) || fwrite(b.ptr, 1, b.len, stdout) != b.len || fflush(stdout) != 0) {
+		log_error("cannot write the version: %s", strerror(errno));
+		rc = SHIM_EX_INTERNAL;
+	}
+	buf_free(&b);
+	return rc;
+}
+
 static int resolve_and_run(const struct shim_opts *o, struct mapping *m,
                            const struct backend_cfg *cfg)
 {
@@ -405,6 +422,10 @@ int main(int argc, char **argv)
 	if (opts_start(&o, argc, argv, environ, &err) < 0) {
 		log_error("%s", err.msg);
 		return err.status;
+	}
+	if (o.version && !o.help) {
+		opts_free(&o);
+		return print_version();
 	}
 	if ((answer = opts_answer(&o))) {
 		fputs(answer, stdout);

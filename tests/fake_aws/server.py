@@ -128,6 +128,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                       "conn": self.conn_id, "conn_request": self.conn_requests,
                       "tls_reused": self.tls_reused, "method": self.command,
                       "user_agent": self.headers.get("user-agent"), "request_id": self.request_id,
+                      "host": self.headers.get("host"),
                       "service": None, "op": None, "names": [], "status": None, "error": None,
                       "fault": None, "region": None, "access_key_id": None}
         if not self.state.keep_alive:

@@ -113,7 +113,8 @@ def test_rotation_restarts_the_application_and_pid1_holds_no_value(aws, tmp_path
             assert value.encode() not in environ + memory, "PID 1 holds a value"
         with open(f"/proc/{pid1}/status") as f:
             rss_kb = int(dict(line.split(":", 1) for line in f)["VmRSS"].split()[0])
-        assert rss_kb < 1536, rss_kb  # digests only: PID 1 stays small
+        if "libasan" not in maps:  # ASan's runtime alone is megabytes
+            assert rss_kb < 1536, rss_kb  # digests only: PID 1 stays small
     finally:
         stderr = shim.stop()
     restart = events(stderr, "restart")
