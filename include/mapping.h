@@ -45,9 +45,19 @@ struct import {
 	struct shim_err fail; /* status 0, or its failure: one line, no value */
 };
 
+/* An entry of a weaker source that did not apply because a stronger one set the name: the
+ * "kept" events as data, for --explain. by is VAR_ENV also for a plain inherited value (which
+ * has no var). Two entries of one source (two env files, two imports) are no override. */
+struct override {
+	char *name;
+	enum var_source source, by;
+};
+
 struct mapping {
 	struct var *vars;
 	size_t n, cap;
+	struct override *overrides; /* in the order the entries were kept out */
+	size_t n_overrides, cap_overrides;
 	struct import *imports;
 	size_t n_imports;
 	char **command;  /* from the task definition when no COMMAND was given; owned */
@@ -81,9 +91,13 @@ void mapping_var_fail(struct var *v, int status, const char *fmt, ...)
 /* Source 5 (DESIGN.md 4.1): an imported variable, added unless the inherited environment (a
  * non-empty value) or sources 1 to 4 set it (then kept, with a debug line); between two
  * imports the later one wins, with a warning naming the variable and both origins. Copies
- * name, value, origin; -1 only on OOM. */
+ * name, value, origin; a kept one is recorded in m->overrides; -1 only on OOM. */
 int mapping_import(struct mapping *m, char **envp, const char *name, const char *value,
                    const char *origin);
+
+/* DESIGN 4.1's name of a source: "environment", "env file", "task definition environment",
+ * "secrets", "import". Static. */
+const char *mapping_source_name(enum var_source s);
 
 /* "secret NAME[:KEY] (REGION)" / "parameter NAME (REGION)": how logs and --check name a
  * source; region may be NULL. Writes into out. */

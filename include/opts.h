@@ -10,6 +10,10 @@
 #define SHIM_NSIG    65 /* signals 1 to 64, as Linux numbers them */
 
 enum print_format { PRINT_NONE = 0, PRINT_DOTENV, PRINT_JSON, PRINT_SHELL };
+/* --iam-policy[=task|execution]: the task role's policy (the shim fetches) or the execution
+ * role's (ECS injects the task definition's secrets). */
+enum iam_role { IAM_NONE = 0, IAM_TASK, IAM_EXECUTION };
+enum explain_format { EXPLAIN_NONE = 0, EXPLAIN_TEXT, EXPLAIN_JSON };
 
 struct strlist {
 	char **v; /* owned copies */
@@ -20,7 +24,9 @@ struct shim_opts {
 	/* Borrowed from argv or the environment; valid for the life of the process. */
 	const char *task_definition, *container, *profile, *store, *region, *audit;
 	struct strlist ssm_paths, secret_json, env_files;
-	int check, iam_policy, group, help, version, digest;
+	int check, group, help, version, digest;
+	enum iam_role iam_policy;
+	enum explain_format explain;
 	int subreaper; /* -s, tini's: accepted, subreaping is automatic */
 	enum print_format print;
 	long grace_ms, stop_delay_ms, refresh_ms, timeout_ms;
@@ -41,7 +47,8 @@ struct shim_opts {
 int opts_parse(struct shim_opts *out, int argc, char **argv, char **envp, struct shim_err *err);
 void opts_free(struct shim_opts *o);
 
-/* --check, --print, --audit, --iam-policy (and the refresh digest): exec'd in place. */
+/* --check, --print, --audit, --iam-policy, --explain (and the refresh digest): the resolver
+ * is exec'd in place, with no supervision. */
 int opts_report_mode(const struct shim_opts *o);
 /* A mapping option that only the resolver can act on. */
 int opts_has_mapping(const struct shim_opts *o);

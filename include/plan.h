@@ -52,6 +52,15 @@ struct fetch *plan_add_ref(struct plan *p, const struct ref *r);
 struct fetch *plan_add_path(struct plan *p, const char *path);
 void plan_free(struct plan *p);
 
+/* How fetches batch (DESIGN 5.1), for the AWS backend and --iam-policy alike: a secret without
+ * a stage or version goes in BatchGetSecretValue, a parameter in GetParameters, with others
+ * of the same kind, region, account and partition; a batch of one secret is a plain
+ * GetSecretValue (it needs only the permission ECS's own fetch needs). */
+int plan_fetch_batchable(const struct fetch *f);
+int plan_same_call(const struct fetch *a, const struct fetch *b);
+/* Whether the plan sends BatchGetSecretValue: two batchable secrets share a call. */
+int plan_batches_secrets(const struct plan *p);
+
 /* Whether some fetch carries no region of its own. */
 int plan_needs_region(const struct plan *p);
 /* Give every fetch without a region this one (copied into p->default_region). -1 on OOM. */

@@ -15,4 +15,12 @@
 int resolve_mapping(struct mapping *m, const struct backend_cfg *cfg, char **envp,
                     backend_fn backend, struct backend_stats *st, struct shim_err *err);
 
+/* The plan of m without running a backend (--iam-policy): the distinct fetches of the
+ * variables whose source is in sources (a mask of 1u << enum var_source; imports count as
+ * VAR_IMPORT; kept variables, mapped by --check semantics, included), with the default region
+ * of resolve_mapping when one is configured (else those fetches keep region NULL). The fetches
+ * borrow from m. 0 with *out the caller's to plan_free; -1 with err (64: a bad region). */
+int resolve_plan(struct plan *out, const struct mapping *m, unsigned sources,
+                 const struct backend_cfg *cfg, char **envp, struct shim_err *err);
+
 #endif

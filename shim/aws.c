@@ -193,11 +193,6 @@ static int default_region(struct aws *a)
 
 /* ---- planning the calls ------------------------------------------------------------------ */
 
-static int same(const char *x, const char *y)
-{
-	return (!x && !y) || (x && y && strcmp(x, y) == 0);
-}
-
 static struct call *call_add(struct aws *a, enum aws_op op, size_t fetch)
 {
 	const struct fetch *f = &a->p->f[fetch];
@@ -215,15 +210,14 @@ static struct call *call_add(struct aws *a, enum aws_op op, size_t fetch)
 	return c;
 }
 
-/* Batches group by service, region and account (DESIGN.md 5.1). */
+/* Batches group as the plan says (plan_same_call, DESIGN.md 5.1). */
 static int add_to_batch(struct aws *a, enum aws_op op, size_t fetch, size_t max)
 {
 	const struct fetch *f = &a->p->f[fetch];
 
 	for (size_t i = 0; i < a->n_calls; i++) {
 		struct call *c = &a->calls[i];
-		if (c->op == op && c->n < max && same(c->region, f->region) &&
-		    same(c->account, f->account) && same(c->partition, f->partition)) {
+		if (c->op == op && c->n < max && plan_same_call(&a->p->f[c->fetches[0]], f)) {
 			c->fetches[c->n++] = fetch;
 			return 0;
 		}
@@ -236,7 +230,7 @@ static int plan_calls(struct aws *a)
 	for (size_t i = 0; i < a->p->n; i++) {
 		const struct fetch *f = &a->p->f[i];
 		int rc;
-		if (f->kind == FETCH_SECRET && !f->stage && !f->version_id)
+		if (f->kind == FETCH_SECRET && plan_fetch_batchable(f))
 			rc = add_to_batch(a, AWS_OP_BATCH_SECRETS, i, SM_BATCH_MAX);
 		else if (f->kind == FETCH_PARAM)
 			rc = add_to_batch(a, AWS_OP_GET_PARAMS, i, SSM_BATCH_MAX);

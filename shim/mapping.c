@@ -58,20 +58,24 @@ static void warn_empty(const char *where, struct buf *names)
 	buf_clear(names);
 }
 
-/* Which stronger source sets name, or NULL; an inherited empty value does not, and is noted
+/* Which stronger source sets name, or 0; an inherited empty value does not, and is noted
  * for the warning. */
-static const char *set_by(struct build *b, const char *name)
+static enum var_source set_by(struct build *b, const char *name)
 {
 	const char *v = env_lookup(b->envp, name);
 	const struct var *x;
 
 	if (v && *v)
-		return "the environment";
+		return VAR_ENV;
 	if (v)
 		names_add(&b->env_empty, name);
-	if (!(x = mapping_find(b->m, name)))
-		return NULL;
-	switch (x->source) {
+	return (x = mapping_find(b->m, name)) ? x->source : 0;
+}
+
+/* How logs and --check's kept rows name the source that set a variable (static). */
+static const char *kept_phrase(enum var_source by)
+{
+	switch (by) {
 	case VAR_ENV:
 		return "the environment";
 	case VAR_ENV_FILE:
@@ -81,6 +85,33 @@ static const char *set_by(struct build *b, const char *name)
 	default:
 		return "the task definition's secrets";
 	}
+}
+
+const char *mapping_source_name(enum var_source s)
+{
+	static const char *const names[] = {
+	        "", "environment", "env file", "task definition environment", "secrets", "import"};
+
+	return s >= VAR_ENV && s <= VAR_IMPORT ? names[s] : "unknown";
+}
+
+/* Record that by kept source's entry for name out (--explain); -1 on OOM. */
+static int note_override(struct mapping *m, const char *name, enum var_source source,
+                         enum var_source by)
+{
+	struct override *o;
+
+	if (source == by)
+		return 0; /* two entries of one source: the later one replaces, overrides nothing */
+	if (ARRAY_GROW(m->overrides, m->cap_overrides, m->n_overrides + 1) < 0)
+		return -1;
+	o = &m->overrides[m->n_overrides];
+	if (!(o->name = strdup(name)))
+		return -1;
+	o->source = source;
+	o->by = by;
+	m->n_overrides++;
+	return 0;
 }
 
 static struct var *mapping_add(struct mapping *m, const char *name, enum var_source src,
@@ -207,12 +238,17 @@ static int env_file_entry(struct build *b, const struct dotenv_entry *e, const c
                           struct shim_err *err)
 {
 	int is_ref = ref_is_arn(e->value);
+	enum var_source by_src;
 	const char *by;
 
 	drop_env_file_var(b->m, e->name);
-	if ((by = set_by(b, e->name))) {
-		log_event(LOG_DEBUG, "kept", LOG_FIELDS(LOG_STR("variable", e->name), LOG_STR("by", by)),
+	if ((by_src = set_by(b, e->name))) {
+		by = kept_phrase(by_src);
+		log_event(LOG_DEBUG, "kept",
+		          LOG_FIELDS(LOG_STR("variable", e->name), LOG_STR("by", by)),
 		          "%s: already set by %s, kept (%s not applied)", e->name, by, origin);
+		if (note_override(b->m, e->name, VAR_ENV_FILE, by_src) < 0)
+			return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
 		if (!b->o->check || !is_ref)
 			return 0;
 		return add_ref(b->m, e->name, e->value, 0, VAR_ENV_FILE, origin, by, err);
@@ -269,7 +305,7 @@ int mapping_import(struct mapping *m, char **envp, const char *name, const char 
 	if ((inherited && *inherited) || (v && v->source != VAR_IMPORT)) {
 		log_event(LOG_DEBUG, "kept", LOG_FIELDS(LOG_STR("variable", name)),
 		          "%s: already set, kept (not imported from %s)", name, origin);
-		return 0;
+		return note_override(m, name, VAR_IMPORT, v ? v->source : VAR_ENV);
 	}
 	if (inherited)
 		log_warn("environment: an empty value counts as unset: %s (imported from %s)", name,
@@ -444,14 +480,17 @@ static int td_entry(struct build *b, int k, const char *name, const char *value,
 {
 	int is_ref = k || ref_is_arn(value);
 	unsigned flags = k ? REF_ALLOW_NAME : 0;
-	enum var_source src = k ? VAR_TASKDEF_SECRET : VAR_TASKDEF_ENV;
+	enum var_source src = k ? VAR_TASKDEF_SECRET : VAR_TASKDEF_ENV, by_src;
 	const char *by;
 
 	if (!k && !*value) {
 		names_add(empty, name);
 		return 0;
 	}
-	if ((by = set_by(b, name))) {
+	if ((by_src = set_by(b, name))) {
+		by = kept_phrase(by_src);
+		if (note_override(b->m, name, src, by_src) < 0)
+			return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
 		log_event(k ? LOG_INFO : LOG_DEBUG, "kept",
 		          LOG_FIELDS(LOG_STR("variable", name), LOG_STR("by", by)),
 		          "%s: already set by %s, kept (%s not %s)", name, by,
@@ -631,6 +670,9 @@ void mapping_free(struct mapping *m)
 	while (m->n)
 		mapping_remove(m, &m->vars[m->n - 1]);
 	free(m->vars);
+	for (size_t i = 0; i < m->n_overrides; i++)
+		free(m->overrides[i].name);
+	free(m->overrides);
 	for (size_t i = 0; i < m->n_imports; i++) {
 		free(m->imports[i].arg);
 		ref_free(&m->imports[i].ref);

@@ -43,6 +43,7 @@ enum opt_id {
 	O_REWRITE,
 	O_REFRESH_SIGNAL,
 	O_DIGEST_FD,
+	O_EXPLAIN,
 };
 enum { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
 
@@ -66,7 +67,8 @@ static const struct opt_def opt_table[] = {
         {"check", 0, ARG_NONE, O_CHECK, NULL},
         {"print", 0, ARG_OPTIONAL, O_PRINT, NULL},
         {"audit", 0, ARG_REQUIRED, O_AUDIT, NULL},
-        {"iam-policy", 0, ARG_NONE, O_IAM, NULL},
+        {"iam-policy", 0, ARG_OPTIONAL, O_IAM, NULL},
+        {"explain", 0, ARG_OPTIONAL, O_EXPLAIN, NULL},
         {"group", 'g', ARG_NONE, O_GROUP, "COVENANT_SHIM_GROUP"},
         {"grace", 0, ARG_REQUIRED, O_GRACE, "COVENANT_SHIM_GRACE"},
         {"stop-delay", 0, ARG_REQUIRED, O_STOP_DELAY, "COVENANT_SHIM_STOP_DELAY"},
@@ -301,30 +303,63 @@ static int apply_duration(long *out, const char *value, long min_ms, long max_ms
 	return 0;
 }
 
+/* The words of the options that take one; an option given without its word (--print,
+ * --iam-policy, --explain) takes its first. */
+static const struct word_def {
+	int id;
+	const char *word;
+	int value;
+} word_table[] = {
+        {O_PRINT, "dotenv", PRINT_DOTENV},   {O_PRINT, "json", PRINT_JSON},
+        {O_PRINT, "shell", PRINT_SHELL},     {O_IAM, "task", IAM_TASK},
+        {O_IAM, "execution", IAM_EXECUTION}, {O_EXPLAIN, "text", EXPLAIN_TEXT},
+        {O_EXPLAIN, "json", EXPLAIN_JSON},   {O_LOG_FORMAT, "text", LOG_TEXT},
+        {O_LOG_FORMAT, "json", LOG_JSON},
+};
+#define WORD_COUNT (sizeof(word_table) / sizeof(word_table[0]))
+
+static void set_word(struct shim_opts *o, int id, int value)
+{
+	if (id == O_PRINT)
+		o->print = (enum print_format)value;
+	else if (id == O_IAM)
+		o->iam_policy = (enum iam_role)value;
+	else if (id == O_EXPLAIN)
+		o->explain = (enum explain_format)value;
+	else
+		o->log_format = (enum log_format)value;
+}
+
 static int apply_word(struct shim_opts *o, int id, const char *value, const char *src,
                       struct shim_err *err)
 {
-	if (id == O_PRINT) {
-		if (!value || strcmp(value, "dotenv") == 0)
-			o->print = PRINT_DOTENV;
-		else if (strcmp(value, "json") == 0)
-			o->print = PRINT_JSON;
-		else if (strcmp(value, "shell") == 0)
-			o->print = PRINT_SHELL;
-		else
-			return shim_err_set(err, SHIM_EX_USAGE,
-			                    "%s: unknown format \"%s\" (dotenv, json or shell)",
-			                    src, value);
-		return 0;
+	char words[64] = "";
+	size_t n = 0, len;
+
+	for (size_t i = 0; i < WORD_COUNT; i++) {
+		const struct word_def *w = &word_table[i];
+		if (w->id != id)
+			continue;
+		if (!value || strcmp(value, w->word) == 0)
+			return set_word(o, id, w->value), 0;
+		n++;
 	}
-	if (strcmp(value, "text") == 0)
-		o->log_format = LOG_TEXT;
-	else if (strcmp(value, "json") == 0)
-		o->log_format = LOG_JSON;
-	else
-		return shim_err_set(err, SHIM_EX_USAGE,
-		                    "%s: unknown log format \"%s\" (text or json)", src, value);
-	return 0;
+	for (size_t i = 0, k = 0; i < WORD_COUNT; i++) { /* "dotenv, json or shell" */
+		if (word_table[i].id != id)
+			continue;
+		len = strlen(words);
+		snprintf(words + len, sizeof(words) - len, "%s%s",
+		         k == 0       ? ""
+		         : k + 1 == n ? " or "
+		                      : ", ",
+		         word_table[i].word);
+		k++;
+	}
+	return shim_err_set(err, SHIM_EX_USAGE, "%s: unknown %s \"%s\" (%s)", src,
+	                    id == O_LOG_FORMAT ? "log format"
+	                    : id == O_IAM      ? "role"
+	                                       : "format",
+	                    value, words);
 }
 
 /* Store one value; src names the option or variable for messages, from_env selects the
@@ -356,8 +391,6 @@ static int *flag_slot(struct shim_opts *o, int id)
 	switch (id) {
 	case O_CHECK:
 		return &o->check;
-	case O_IAM:
-		return &o->iam_policy;
 	case O_DIGEST:
 		return &o->digest;
 	case O_HELP:
@@ -475,6 +508,8 @@ static int apply(struct shim_opts *o, const struct opt_def *d, const char *value
 	case O_REWRITE:
 		return apply_rewrite(o, value, src, err);
 	case O_PRINT:
+	case O_IAM:
+	case O_EXPLAIN:
 	case O_LOG_FORMAT:
 		return apply_word(o, d->id, value, src, err);
 	default:
@@ -601,19 +636,20 @@ static int apply_env(struct shim_opts *o, struct parse_state *st, char **envp, s
 
 static int check_combination(const struct shim_opts *o, struct shim_err *err)
 {
-	int modes = !!o->check + !!o->print + !!o->audit + !!o->iam_policy + !!o->digest;
+	int modes =
+	        !!o->check + !!o->print + !!o->audit + !!o->iam_policy + !!o->explain + !!o->digest;
 
 	if (modes > 1)
 		return shim_err_set(
 		        err, SHIM_EX_USAGE,
-		        "--check, --print, --audit and --iam-policy exclude each other");
+		        "--check, --print, --audit, --iam-policy and --explain exclude each other");
 	if (o->profile && o->store)
 		return shim_err_set(err, SHIM_EX_USAGE, "--profile and --store exclude each other");
 	/* --digest is the refresh's own check: it runs with the supervisor's options. */
 	if (o->refresh_ms && modes && !o->digest)
 		return shim_err_set(err, SHIM_EX_USAGE,
 		                    "--refresh supervises an application: it excludes --check, "
-		                    "--print, --audit and --iam-policy");
+		                    "--print, --audit, --iam-policy and --explain");
 	if (o->refresh_signal && !o->refresh_ms)
 		return shim_err_set(err, SHIM_EX_USAGE,
 		                    "--refresh-signal needs --refresh INTERVAL");
@@ -659,7 +695,7 @@ void opts_free(struct shim_opts *o)
 
 int opts_report_mode(const struct shim_opts *o)
 {
-	return o->check || o->print || o->audit || o->iam_policy || o->digest;
+	return o->check || o->print || o->audit || o->iam_policy || o->explain || o->digest;
 }
 
 int opts_has_mapping(const struct shim_opts *o)
@@ -703,8 +739,12 @@ static const char usage_text[] =
         "Reports (nothing is run):\n"
         "      --check                 resolve all, print a line per variable\n"
         "      --print[=FORMAT]        print the variables: dotenv, json or shell\n"
-        "      --audit FILE            compare a .env.example with the mapping\n"
-        "      --iam-policy            print the IAM policy the mapping needs\n"
+        "      --audit FILE            compare the keys of an env file (.env.example) with\n"
+        "                              the mapping: no AWS call (78: a key nothing fills)\n"
+        "      --iam-policy[=ROLE]     print the IAM policy the mapping needs: task (the\n"
+        "                              shim fetches) or execution (ECS injects secrets)\n"
+        "      --explain[=FORMAT]      the source of each variable and the sources it\n"
+        "                              overrode, no value: text or json\n"
         "Supervision:\n"
         "  -g, --group                 signal the child's whole process group "
         "[COVENANT_SHIM_GROUP]\n"

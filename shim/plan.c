@@ -64,6 +64,27 @@ struct fetch *plan_add_path(struct plan *p, const char *path)
 	return f;
 }
 
+int plan_fetch_batchable(const struct fetch *f)
+{
+	return (f->kind == FETCH_SECRET && !f->stage && !f->version_id) || f->kind == FETCH_PARAM;
+}
+
+int plan_same_call(const struct fetch *a, const struct fetch *b)
+{
+	return a->kind == b->kind && plan_fetch_batchable(a) && plan_fetch_batchable(b) &&
+	       same(a->region, b->region) && same(a->account, b->account) &&
+	       same(a->partition, b->partition);
+}
+
+int plan_batches_secrets(const struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		for (size_t j = i + 1; p->f[i].kind == FETCH_SECRET && j < p->n; j++)
+			if (plan_same_call(&p->f[i], &p->f[j]))
+				return 1;
+	return 0;
+}
+
 int plan_needs_region(const struct plan *p)
 {
 	for (size_t i = 0; i < p->n; i++)

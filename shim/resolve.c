@@ -20,22 +20,23 @@
 
 #define NO_FETCH SIZE_MAX
 
-/* Indexes, not pointers: the plan's array moves while it grows. */
-static int build_plan(struct plan *p, struct mapping *m, size_t *var_fetch, size_t *imp_fetch,
-                      struct shim_err *err)
+/* Indexes, not pointers: the plan's array moves while it grows. Only the variables whose
+ * source is in the mask sources (1 << enum var_source) are planned, imports with VAR_IMPORT. */
+static int build_plan(struct plan *p, const struct mapping *m, unsigned sources, size_t *var_fetch,
+                      size_t *imp_fetch, struct shim_err *err)
 {
 	for (size_t i = 0; i < m->n; i++) {
-		struct var *v = &m->vars[i];
+		const struct var *v = &m->vars[i];
 		struct fetch *f;
 		var_fetch[i] = NO_FETCH;
-		if (!v->has_ref || v->fail.status)
+		if (!v->has_ref || v->fail.status || !(sources & (1u << v->source)))
 			continue;
 		if (!(f = plan_add_ref(p, &v->ref)))
 			return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
 		var_fetch[i] = (size_t)(f - p->f);
 	}
-	for (size_t i = 0; i < m->n_imports; i++) {
-		struct import *im = &m->imports[i];
+	for (size_t i = 0; i < m->n_imports && (sources & (1u << VAR_IMPORT)); i++) {
+		const struct import *im = &m->imports[i];
 		struct fetch *f = im->kind == IMPORT_SSM_PATH ? plan_add_path(p, im->arg)
 		                                              : plan_add_ref(p, &im->ref);
 		if (!f)
@@ -194,7 +195,7 @@ int resolve_mapping(struct mapping *m, const struct backend_cfg *cfg, char **env
 		shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
 		goto out;
 	}
-	if (build_plan(&p, m, var_fetch, imp_fetch, err) < 0)
+	if (build_plan(&p, m, ~0u, var_fetch, imp_fetch, err) < 0)
 		goto out;
 	if (p.n && (default_region(&p, cfg, envp, err) < 0 || backend(&p, cfg, envp, st, err) < 0))
 		goto out;
@@ -212,5 +213,27 @@ out:
 	plan_free(&p);
 	free(var_fetch);
 	free(imp_fetch);
+	return rc;
+}
+
+int resolve_plan(struct plan *out, const struct mapping *m, unsigned sources,
+                 const struct backend_cfg *cfg, char **envp, struct shim_err *err)
+{
+	struct plan p = {0};
+	size_t *var_fetch = calloc(m->n + 1, sizeof(size_t));
+	size_t *imp_fetch = calloc(m->n_imports + 1, sizeof(size_t));
+	int rc = -1;
+
+	if (!var_fetch || !imp_fetch)
+		shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+	else if (build_plan(&p, m, sources, var_fetch, imp_fetch, err) == 0 &&
+	         (!p.n || default_region(&p, cfg, envp, err) == 0))
+		rc = 0;
+	free(var_fetch);
+	free(imp_fetch);
+	if (rc == 0)
+		*out = p;
+	else
+		plan_free(&p);
 	return rc;
 }

@@ -1,18 +1,23 @@
 /* covenant-shim-resolve: build the mapping, resolve it in one wave (AWS or --store), then exec
- * the command with the values, or report them (--check, --print, --digest). Run by the
- * supervisor's child, or exec'd in its place for the report modes; nothing half-done: on any
- * failure every failing variable is named and nothing is exec'd. */
+ * the command with the values, or report them (--check, --print, --digest, --explain), or
+ * report on the mapping alone (--audit, --iam-policy: no AWS call). Run by the supervisor's
+ * child, or exec'd in its place for the report modes; nothing half-done: on any failure every
+ * failing variable is named and nothing is exec'd. */
+#include "audit.h"
 #include "aws.h"
 #include "buf.h"
 #include "clock.h"
 #include "digest.h"
 #include "dotenv.h"
 #include "env.h"
+#include "explain.h"
+#include "iam.h"
 #include "jsonval.h"
 #include "log.h"
 #include "mapping.h"
 #include "opts.h"
 #include "profile.h"
+#include "plan.h"
 #include "refresh.h"
 #include "resolve.h"
 #include "store.h"
@@ -105,6 +110,20 @@ static int print_check(const struct mapping *m)
 		return SHIM_EX_INTERNAL;
 	}
 	buf_free(&b);
+	return 0;
+}
+
+/* A report on stdout; 0, or 70 with a line when it cannot be written. */
+static int write_report(const struct buf *b, const char *what)
+{
+	if (buf_oom(b)) {
+		log_error("out of memory");
+		return SHIM_EX_INTERNAL;
+	}
+	if (fwrite(buf_cstr(b), 1, b->len, stdout) != b->len || fflush(stdout) != 0) {
+		log_error("cannot write the %s: %s", what, strerror(errno));
+		return SHIM_EX_INTERNAL;
+	}
 	return 0;
 }
 
@@ -350,6 +369,23 @@ static int print_version(void)
 	return rc;
 }
 
+/* --explain after the failures were reported (a failed import fills nothing): the worst
+ * status, or 0. */
+static int print_explain(const struct shim_opts *o, const struct mapping *m, int failed)
+{
+	struct buf b = BUF_INIT;
+	int rc;
+
+	if (explain_format(&b, m, o->explain) < 0) {
+		log_error("out of memory");
+		rc = SHIM_EX_INTERNAL;
+	} else {
+		rc = write_report(&b, "explanation");
+	}
+	buf_free(&b);
+	return rc ? rc : failed;
+}
+
 static int resolve_and_run(const struct shim_opts *o, struct mapping *m,
                            const struct backend_cfg *cfg)
 {
@@ -371,6 +407,8 @@ static int resolve_and_run(const struct shim_opts *o, struct mapping *m,
 		int r = print_check(m);
 		return r ? r : failed;
 	}
+	if (o->explain)
+		return print_explain(o, m, failed);
 	if (failed) {
 		if (!o->print && !o->digest)
 			log_error("not starting the application: %d variable%s did not resolve",
@@ -385,28 +423,135 @@ static int resolve_and_run(const struct shim_opts *o, struct mapping *m,
 	return exec_command(o, m);
 }
 
-/* The AWS backend reads the shared config files first: a file that does not parse stops the
- * run (65) before any call. */
+/* What a backend (or the plan's default region) is told. The AWS backend reads the shared
+ * config files first: a file that does not parse stops the run (65) before any call. */
+static int load_cfg(struct backend_cfg *cfg, struct profile_set *profiles,
+                    const struct shim_opts *o, const struct mapping *m)
+{
+	struct shim_err err = {0};
+
+	/* the entryPoint's --region applies when the command line gives none */
+	*cfg = (struct backend_cfg){o->region           ? o->region
+	                            : m->has_entry_opts ? m->entry_opts.region
+	                                                : NULL,
+	                            o->store, o->profile, o->timeout_ms, NULL};
+	if (o->store)
+		return 0;
+	if (profile_load(profiles, environ, &err) < 0) {
+		log_error("%s", err.msg);
+		return err.status;
+	}
+	cfg->profiles = profiles;
+	return 0;
+}
+
 static int run(const struct shim_opts *o, struct mapping *m)
 {
-	/* the entryPoint's --region applies when the command line gives none */
-	const char *region = o->region           ? o->region
-	                     : m->has_entry_opts ? m->entry_opts.region
-	                                         : NULL;
-	struct backend_cfg cfg = {region, o->store, o->profile, o->timeout_ms, NULL};
+	struct backend_cfg cfg;
 	struct profile_set profiles = {0};
-	struct shim_err err = {0};
-	int status;
+	int status = load_cfg(&cfg, &profiles, o, m);
 
-	if (!o->store) {
-		if (profile_load(&profiles, environ, &err) < 0) {
-			log_error("%s", err.msg);
-			return err.status;
-		}
-		cfg.profiles = &profiles;
-	}
-	status = resolve_and_run(o, m, &cfg);
+	if (!status)
+		status = resolve_and_run(o, m, &cfg);
 	profile_set_free(&profiles);
+	return status;
+}
+
+/* --audit: the table on stdout; a line on stderr for each key nothing fills (78), each key only
+ * an import might fill and each mapped key the file lacks. */
+static int report_audit(const struct shim_opts *o, const struct mapping *m)
+{
+	struct audit a = {0};
+	struct shim_err err = {0};
+	struct buf b = BUF_INIT;
+	int rc;
+
+	if (audit_run(&a, o->audit, m, &err) < 0) {
+		log_error("--audit: %s", err.msg);
+		return err.status;
+	}
+	for (size_t i = 0; i < a.n; i++) {
+		const struct audit_row *r = &a.rows[i];
+		if (r->status == AUDIT_MISSING)
+			log_error("%s: %s:%d: nothing in the mapping fills it", r->name, o->audit,
+			          r->line);
+		else if (r->status == AUDIT_IMPORT)
+			log_warn("%s: %s:%d: only an import (--ssm-path, --secret-json) might fill "
+			         "it; --check resolves them",
+			         r->name, o->audit, r->line);
+		else if (r->status == AUDIT_UNLISTED)
+			log_warn("%s: mapped (%s), but %s lacks it", r->name,
+			         mapping_source_name(r->source), o->audit);
+	}
+	audit_format(&b, &a);
+	rc = write_report(&b, "audit");
+	if (!rc && a.n_missing)
+		rc = SHIM_EX_UNRESOLVED;
+	buf_free(&b);
+	audit_free(&a);
+	return rc;
+}
+
+/* --iam-policy: the document on stdout, and one line for each placeholder in it. */
+static int report_iam(const struct shim_opts *o, const struct mapping *m,
+                      const struct backend_cfg *cfg)
+{
+	unsigned sources = o->iam_policy == IAM_EXECUTION ? 1u << VAR_TASKDEF_SECRET : ~0u, ph = 0;
+	struct plan p = {0};
+	struct shim_err err = {0};
+	struct buf b = BUF_INIT;
+	char *text = NULL;
+	int rc = 0;
+
+	if (resolve_plan(&p, m, sources, cfg, environ, &err) < 0 ||
+	    iam_policy(&text, &ph, &p, o->iam_policy, &err) < 0) {
+		log_error("--iam-policy: %s", err.msg);
+		plan_free(&p);
+		return err.status;
+	}
+	if (!text)
+		log_warn("--iam-policy: the mapping fetches nothing: no policy to print");
+	buf_puts(&b, text ? text : "");
+	if (text && !(rc = write_report(&b, "policy")) && (ph & IAM_PH_ACCOUNT))
+		log_warn("--iam-policy: %s stands for the account of the names given without an "
+		         "ARN: replace it",
+		         IAM_ACCOUNT_PLACEHOLDER);
+	if (!rc && (ph & IAM_PH_KEY))
+		log_warn("--iam-policy: kms:Decrypt names key/%s: put the customer managed key of "
+		         "the SecureString parameters and secrets there, or drop the statement if "
+		         "they use the AWS managed keys",
+		         IAM_KEY_PLACEHOLDER);
+	buf_free(&b);
+	free(text);
+	plan_free(&p);
+	return rc;
+}
+
+/* --audit and --iam-policy report on the mapping as the task sees it: the task definition,
+ * env files and options, not this shell's environment (its values are not the task's); with
+ * --iam-policy=execution every `secrets` entry, kept or not (ECS injects them all). No AWS
+ * call, no value. */
+static int run_static(const struct shim_opts *o)
+{
+	char *no_env[] = {NULL};
+	struct shim_opts mo = *o;
+	struct mapping m = {0};
+	struct shim_err err = {0};
+	struct backend_cfg cfg;
+	struct profile_set profiles = {0};
+	int status, n_failed;
+
+	mo.check = o->iam_policy == IAM_EXECUTION;
+	if (mapping_build(&m, &mo, no_env, &err) < 0) {
+		log_error("%s", err.msg);
+		return err.status;
+	}
+	if (!(status = report_failures(&m, LOG_ERROR, &n_failed)))
+		status = o->audit ? report_audit(o, &m) : load_cfg(&cfg, &profiles, o, &m);
+	if (!status && o->iam_policy)
+		status = report_iam(o, &m, &cfg);
+	profile_set_free(&profiles);
+	mapping_free(&m);
 	return status;
 }
 
@@ -433,16 +578,20 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (o.audit || o.iam_policy) {
-		log_error("%s is not implemented yet", o.audit ? "--audit" : "--iam-policy");
+		status = run_static(&o);
 		opts_free(&o);
-		return SHIM_EX_USAGE;
+		return status;
 	}
 	if (mapping_build(&m, &o, environ, &err) < 0) {
 		log_error("%s", err.msg);
 		opts_free(&o);
 		return err.status;
 	}
-	status = run(&o, &m);
+	/* --explain calls AWS only for what the imports bring: nothing else needs a value */
+	if (o.explain && !m.n_imports)
+		status = print_explain(&o, &m, report_failures(&m, LOG_ERROR, &(int){0}));
+	else
+		status = run(&o, &m);
 	mapping_free(&m);
 	opts_free(&o);
 	return status;

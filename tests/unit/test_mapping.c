@@ -350,6 +350,51 @@ static void test_kept_references_in_check(void)
 	mapping_free(&m);
 }
 
+/* --explain's record: each entry a stronger source kept out, with both sources; an entry
+ * replaced by a later one of its own source is no override. */
+static void test_overrides(void)
+{
+	const char *td = write_file("ovr.json",
+	                            "{\"containerDefinitions\":[{\"name\":\"w\",\"environment\":["
+	                            "{\"name\":\"E\",\"value\":\"td\"},"
+	                            "{\"name\":\"F\",\"value\":\"td\"}],"
+	                            "\"secrets\":[{\"name\":\"E\",\"valueFrom\":\"/e\"},"
+	                            "{\"name\":\"G\",\"valueFrom\":\"/g\"},"
+	                            "{\"name\":\"G\",\"valueFrom\":\"/g2\"}]}]}");
+	const char *envf = write_file("ovr.env", "E=file\nE=file2\nF=file\n");
+	char *env[] = {"E=inherited", NULL};
+	struct mapping m;
+	struct shim_err e;
+
+	CHECK_INT(build(&m, &e, env, td, NULL, envf), 0);
+	CHECK_INT(m.n_overrides, 5);
+	if (m.n_overrides == 5) {
+		CHECK_STR(m.overrides[0].name, "E"); /* the env file's two E, by the environment */
+		CHECK(m.overrides[0].source == VAR_ENV_FILE && m.overrides[0].by == VAR_ENV);
+		CHECK(m.overrides[1].source == VAR_ENV_FILE && m.overrides[1].by == VAR_ENV);
+		CHECK_STR(m.overrides[2].name, "E");
+		CHECK(m.overrides[2].source == VAR_TASKDEF_ENV && m.overrides[2].by == VAR_ENV);
+		CHECK_STR(m.overrides[3].name, "F");
+		CHECK(m.overrides[3].source == VAR_TASKDEF_ENV &&
+		      m.overrides[3].by == VAR_ENV_FILE);
+		CHECK_STR(m.overrides[4].name, "E");
+		CHECK(m.overrides[4].source == VAR_TASKDEF_SECRET && m.overrides[4].by == VAR_ENV);
+	}
+	/* an import kept out by the task definition, and by the environment */
+	CHECK_INT(mapping_import(&m, env, "F", "x", "--ssm-path /p"), 0);
+	CHECK_INT(mapping_import(&m, env, "E", "x", "--ssm-path /p"), 0);
+	CHECK_INT(mapping_import(&m, env, "NEW", "x", "--ssm-path /p"), 0);
+	CHECK_INT(mapping_import(&m, env, "NEW", "y", "--ssm-path /q"), 0); /* import over import */
+	CHECK_INT(m.n_overrides, 7);
+	if (m.n_overrides == 7) {
+		CHECK(m.overrides[5].source == VAR_IMPORT && m.overrides[5].by == VAR_ENV_FILE);
+		CHECK(m.overrides[6].source == VAR_IMPORT && m.overrides[6].by == VAR_ENV);
+	}
+	CHECK_STR(mapping_source_name(VAR_TASKDEF_ENV), "task definition environment");
+	CHECK_STR(mapping_source_name(VAR_IMPORT), "import");
+	mapping_free(&m);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -363,6 +408,7 @@ int main(void)
 	RUN(test_taskdef_environment_arns);
 	RUN(test_empty_values);
 	RUN(test_kept_references_in_check);
+	RUN(test_overrides);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)

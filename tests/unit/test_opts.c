@@ -118,7 +118,22 @@ static void test_report_modes(void)
 	CHECK(o.check && opts_report_mode(&o));
 	opts_free(&o);
 	CHECK_INT(parse(&o, &e, no_env, "--iam-policy", NULL), 0);
-	CHECK(o.iam_policy && opts_report_mode(&o));
+	CHECK(o.iam_policy == IAM_TASK && opts_report_mode(&o));
+	opts_free(&o);
+	CHECK_INT(parse(&o, &e, no_env, "--iam-policy=execution", NULL), 0);
+	CHECK_INT(o.iam_policy, IAM_EXECUTION);
+	opts_free(&o);
+	CHECK_INT(parse(&o, &e, no_env, "--iam-policy=task", NULL), 0);
+	CHECK_INT(o.iam_policy, IAM_TASK);
+	opts_free(&o);
+	CHECK_INT(parse(&o, &e, no_env, "--explain", NULL), 0);
+	CHECK(o.explain == EXPLAIN_TEXT && opts_report_mode(&o));
+	opts_free(&o);
+	CHECK_INT(parse(&o, &e, no_env, "--explain=json", NULL), 0);
+	CHECK_INT(o.explain, EXPLAIN_JSON);
+	opts_free(&o);
+	CHECK_INT(parse(&o, &e, no_env, "--explain=text", NULL), 0);
+	CHECK_INT(o.explain, EXPLAIN_TEXT);
 	opts_free(&o);
 }
 
@@ -216,6 +231,18 @@ static void test_bad_input(void)
 	expect_usage(no_env, "--log-format: unknown log format", "--log-format", "x", NULL);
 	expect_usage(no_env, "-t: empty value", "-t", "", NULL);
 	expect_usage(no_env, "exclude", "--check", "--iam-policy", NULL);
+	expect_usage(no_env, "--print: unknown format \"xml\" (dotenv, json or shell)",
+	             "--print=xml", NULL, NULL);
+	expect_usage(no_env, "--iam-policy: unknown role \"admin\" (task or execution)",
+	             "--iam-policy=admin", NULL, NULL);
+	expect_usage(no_env, "--explain: unknown format \"yaml\" (text or json)", "--explain=yaml",
+	             NULL, NULL);
+	expect_usage(no_env, "exclude", "--explain", "--check", NULL);
+	expect_usage(no_env, "exclude", "--explain=json", "--print", NULL);
+	expect_usage(no_env, "exclude", "--explain", "--audit", "x.env");
+	expect_usage(no_env, "exclude", "--audit", "x.env", "--iam-policy");
+	expect_usage(no_env, "exclude", "--iam-policy=execution", "--print=json", NULL);
+	expect_usage(no_env, "--refresh supervises", "--refresh", "5m", "--explain");
 	expect_usage(no_env, "--ssm-path: \"a/b\" is not a path", "--ssm-path", "a/b", NULL);
 	char *e0[] = {"COVENANT_SHIM_SSM_PATHS=/ok,bad", NULL};
 	expect_usage(e0, "COVENANT_SHIM_SSM_PATHS: \"bad\"", NULL, NULL, NULL);
