@@ -13,6 +13,7 @@ CC       ?= cc
 BUILD    ?= build
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
 PY       ?= /usr/bin/python3
 SYSTEM_LIBS ?=
 CURL_DIR ?= build/curl
@@ -175,6 +176,8 @@ bench: all $(HELPERS)
 install: all
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 -s $(BINS) $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 docs/covenant-shim.1 $(DESTDIR)$(MANDIR)/man1/
 
 format:
 	clang-format -i shim/*.c include/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c
