@@ -5,7 +5,7 @@ CC       ?= cc
 BUILD    ?= build
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
-PKGS      = libcurl libcrypto jansson
+PKGS      = libcurl libssl libcrypto jansson
 PY       ?= /usr/bin/python3
 
 WARN      = -std=c11 -Wall -Wextra -Wpedantic -Wformat=2 -Wshadow -Wstrict-prototypes \
