@@ -117,8 +117,14 @@ fuzz: $(FUZZ_TARGETS)
 demo: all
 	BUILD=$(BUILD) scripts/demo
 
-bench: all $(HELPERS)
+bench: all $(HELPERS) $(BUILD)/go-entrypoint
 	BUILD=$(BUILD) bench/run
+
+# The Go peer of bench/resolve.sh: Debian's Go and AWS SDK for Go in GOPATH mode, static.
+$(BUILD)/go-entrypoint: bench/go-entrypoint/main.go
+	@mkdir -p $(@D)
+	GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= CGO_ENABLED=0 \
+		GOCACHE=$(abspath $(BUILD))/go-cache go build -trimpath -o $@ $<
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)
