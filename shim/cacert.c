@@ -413,7 +413,8 @@ static int none_found(const struct cacert_src *src, struct shim_err *err)
 		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", o ? ", " : "", *p);
 	return shim_err_set(err, SHIM_EX_DATA,
 	                    "no CA certificates to verify TLS with: AWS_CA_BUNDLE, SSL_CERT_FILE "
-	                    "and SSL_CERT_DIR are unset and none of %s exists",
+	                    "and SSL_CERT_DIR are unset and none of %s exists (install the "
+	                    "image's ca-certificates package or set AWS_CA_BUNDLE)",
 	                    list);
 }
 
