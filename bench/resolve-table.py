@@ -11,8 +11,8 @@ usage: resolve-table.py full-arns TASK_DEFINITION OUT
        resolve-table.py calls LOG LABEL
            one JSON line summing up the requests in LOG (the emulator's request log of one run)
        resolve-table.py table WORKDIR
-           the report, from WORKDIR's hyperfine JSON (time-<tool>-<round>.json), calls.jsonl
-           and notes
+           the report, from WORKDIR's hyperfine JSON (time-<tool>-<round>.json), calls.jsonl,
+           bars-extra (bar lines measured by resolve.sh itself) and notes
 No value is ever printed: only names, counts and times.
 """
 import json
@@ -248,6 +248,11 @@ def table(work):
     calls_table(counted)
     print()
     bars(times, means, counted)
+    try:
+        with open(f"{work}/bars-extra") as f:
+            print(f.read().rstrip())
+    except FileNotFoundError:
+        pass
     try:
         with open(f"{work}/notes") as f:
             notes = [line.strip() for line in f if line.strip()]
