@@ -309,6 +309,12 @@ static CURLcode ssl_ctx_trust(CURL *e, void *ssl_ctx, void *ud)
 	return CURLE_OK;
 }
 
+/* A libcurl built without a feature refuses its options; what it lacks needs no setting. */
+static int setopt_if_built(CURLcode rc)
+{
+	return rc != CURLE_OK && rc != CURLE_UNKNOWN_OPTION && rc != CURLE_NOT_BUILT_IN;
+}
+
 /* No CA file or directory of libcurl's own (its compiled-in defaults name paths of the machine
  * it was built on, and Debian's CA path would load the bundle again for every connection): the
  * trust store comes from ssl_ctx_trust only. */
@@ -318,11 +324,12 @@ static int xfer_tls(CURL *e, struct http_client *c)
 
 	bad |= curl_easy_setopt(e, CURLOPT_CAINFO, (char *)NULL) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_CAPATH, (char *)NULL) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, (char *)NULL) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_PROXY_CAPATH, (char *)NULL) != CURLE_OK;
+	/* HTTPS proxies too (a libcurl built without proxies has no such options). */
+	bad |= setopt_if_built(curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, (char *)NULL));
+	bad |= setopt_if_built(curl_easy_setopt(e, CURLOPT_PROXY_CAPATH, (char *)NULL));
 #if LIBCURL_VERSION_NUM >= 0x075700
 	/* libcurl's own cache would hold (and swap in) the empty store it made. */
-	bad |= curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, 0L) != CURLE_OK;
+	bad |= setopt_if_built(curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, 0L));
 #endif
 	bad |= curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_trust) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, (void *)c) != CURLE_OK;
