@@ -34,14 +34,14 @@ ifeq ($(SYSTEM_LIBS),)
 # archive, so the unit tests (dynamic libc, for valgrind's sake) link the same code. glibc's
 # getaddrinfo in a static binary has the files and dns NSS modules built in (glibc 2.34 and
 # later): the linker's warning about it concerns other NSS modules only (README).
-PKGS      = libcrypto jansson
+PKGS      = libssl libcrypto jansson
 RES_LINK ?= -static-pie
 CURL_LIB  = $(CURL_DIR)/prefix/lib/libcurl.a
 CURL_DEP  = $(CURL_DIR)/stamp
 RES_CFLAGS = -I$(CURL_DIR)/prefix/include -DSHIM_LINKAGE='"static"'
 RES_LIBS  = $(CURL_LIB) -l:libssl.a -l:libcrypto.a -l:libjansson.a -pthread
 else
-PKGS      = libcurl libcrypto jansson
+PKGS      = libcurl libssl libcrypto jansson
 RES_LINK ?= -pie
 CURL_DEP  =
 RES_CFLAGS = -DSHIM_LINKAGE='"shared"'
@@ -170,8 +170,14 @@ fuzz-run: $(FUZZ_TARGETS)
 demo: all
 	BUILD=$(BUILD) scripts/demo
 
-bench: all $(HELPERS)
+bench: all $(HELPERS) $(BUILD)/go-entrypoint
 	BUILD=$(BUILD) bench/run
+
+# The Go peer of bench/resolve.sh: Debian's Go and AWS SDK for Go in GOPATH mode, static.
+$(BUILD)/go-entrypoint: bench/go-entrypoint/main.go
+	@mkdir -p $(@D)
+	GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= CGO_ENABLED=0 \
+		GOCACHE=$(abspath $(BUILD))/go-cache go build -trimpath -o $@ $<
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)

@@ -1,29 +1,41 @@
-"""The Python half of bench/resolve.sh: checks what each entrypoint resolved, reads API calls and
-waves out of the emulator's request log, and prints the Markdown table and the bars.
+"""The Python half of bench/resolve.sh: writes the task definition with full ARNs, checks what
+each entrypoint resolved, reads API calls and waves out of the emulator's request log, and prints
+the Markdown table and the bars.
 
-usage: resolve-table.py verify STORE TASK_DEFINITION ENV_JSON
+usage: resolve-table.py full-arns TASK_DEFINITION OUT
+           OUT is TASK_DEFINITION with every Secrets Manager ARN completed with the -XXXXXX
+           suffix the emulator gave that secret, as the ARNs of a production task definition
+       resolve-table.py verify STORE TASK_DEFINITION ENV_JSON
            exit 0 when ENV_JSON (a dump of os.environ) holds every variable of the task
            definition's `secrets` byte for byte as the store has it; else names what differs
        resolve-table.py calls LOG LABEL
            one JSON line summing up the requests in LOG (the emulator's request log of one run)
        resolve-table.py table WORKDIR
-           the report, from WORKDIR's hyperfine JSON (time-<tool>-<round>.json), calls.jsonl
-           and notes
+           the report, from WORKDIR's hyperfine JSON (time-<tool>-<round>.json), calls.jsonl,
+           bars-extra (bar lines measured by resolve.sh itself) and notes
 No value is ever printed: only names, counts and times.
 """
 import json
+import os
+import re
 import statistics
 import sys
 
 from benchstats import mean_sd, pooled_times
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                "fake_aws"))
+
 SHIM = "covenant-shim"
+GO = "Go SDK entrypoint"
 BOTO3 = "boto3 entrypoint"
 AWSCLI = "AWS CLI entrypoint"
 SHIM_50 = "covenant-shim, 50 ms latency"
 BOTO3_50 = "boto3 entrypoint, 50 ms latency"
-TOOLS = [SHIM, BOTO3, AWSCLI, SHIM_50, BOTO3_50]
-BARS = {BOTO3: 15, AWSCLI: 60}
+GO_50 = "Go SDK entrypoint, 50 ms latency"
+TOOLS = [SHIM, GO, BOTO3, AWSCLI, SHIM_50, GO_50, BOTO3_50]
+BARS = {GO: 2, BOTO3: 20, AWSCLI: 60}
+SUFFIX = re.compile(r"-[0-9A-Za-z]{6}$")
 MAX_CALLS = 3
 CREDENTIAL_OPS = ("EcsCredentials", "AssumeRole", "AssumeRoleWithWebIdentity")
 
@@ -51,6 +63,30 @@ def store_parameter(value):
     return value["value"] if isinstance(value, dict) else value
 
 
+def full_arns(td_path, out_path):
+    from store import _suffix_for  # the emulator's own suffixes (tests/fake_aws/store.py)
+
+    with open(td_path, encoding="utf-8") as f:
+        doc = json.load(f)
+    for c in doc.get("taskDefinition", doc)["containerDefinitions"]:
+        for s in c.get("secrets", []):
+            p = s["valueFrom"].split(":")
+            if s["valueFrom"].startswith("arn:aws:secretsmanager:") and \
+                    not SUFFIX.search(p[6]):
+                p[6] = f"{p[6]}-{_suffix_for(p[6])}"
+                s["valueFrom"] = ":".join(p)
+    with open(out_path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=2)
+    return 0
+
+
+def store_secret(store, name):
+    """A store secret by name, or by full-ARN name (the name with its -XXXXXX suffix)."""
+    if name not in store["secrets"] and SUFFIX.search(name):
+        name = name[:-7]
+    return store["secrets"][name]
+
+
 def expected_env(store_path, td_path):
     with open(store_path, encoding="utf-8") as f:
         store = json.load(f)
@@ -59,7 +95,7 @@ def expected_env(store_path, td_path):
         v = s["valueFrom"]
         if v.startswith("arn:aws:secretsmanager:"):
             p = v.split(":")
-            text = store_text(store["secrets"][p[6]])
+            text = store_text(store_secret(store, p[6]))
             if len(p) > 7 and p[7]:
                 text = json.loads(text)[p[7]]
                 text = text if isinstance(text, str) else json.dumps(text)
@@ -213,6 +249,11 @@ def table(work):
     print()
     bars(times, means, counted)
     try:
+        with open(f"{work}/bars-extra") as f:
+            print(f.read().rstrip())
+    except FileNotFoundError:
+        pass
+    try:
         with open(f"{work}/notes") as f:
             notes = [line.strip() for line in f if line.strip()]
     except FileNotFoundError:
@@ -228,6 +269,8 @@ def table(work):
 
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "full-arns":
+        return full_arns(*args)
     if cmd == "verify":
         return verify(*args)
     if cmd == "calls":

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Resolution benchmark: covenant-shim against a boto3 entrypoint script and an AWS CLI
-# entrypoint script (bench/entrypoint-*), side by side in one run on the AWS emulator over TLS
-# on loopback, each resolving the web container's 22 variables of examples/covenant-connect and
-# exec'ing /bin/true; then covenant-shim and the boto3 script with 50 ms of latency injected
-# into every answer, which shows the number of sequential waves. Checks first that each one
-# produces all 22 variables byte-exact; counts API calls, connections and waves from the
-# emulator's request log. Prints one Markdown report with the DESIGN.md section 7 bars and
-# writes it to bench/results/resolve.md. Needs hyperfine, Debian's python3-boto3 and awscli;
-# takes about 2 min.
+# Resolution benchmark: covenant-shim against a Go entrypoint on the AWS SDK for Go, a boto3
+# entrypoint script and an AWS CLI entrypoint script (bench/go-entrypoint, bench/entrypoint-*),
+# side by side in one run on the AWS emulator over TLS on loopback, each resolving the web
+# container's 22 variables of examples/covenant-connect and exec'ing /bin/true; then
+# covenant-shim and two peers with 50 ms of latency injected into every answer, which shows the
+# number of sequential waves. As production runs: every tool verifies the emulator against the
+# system CA bundle with the emulator's CA appended (AWS_CA_BUNDLE, 145 certificates on Debian),
+# and the task definition names its secrets by full ARNs, -XXXXXX suffix included. Checks first
+# that each one produces all 22 variables byte-exact; counts API calls, connections and waves
+# from the emulator's request log. Prints one Markdown report with the DESIGN.md section 7 bars
+# and writes it to bench/results/resolve.md. Needs hyperfine, Debian's python3-boto3, awscli
+# and ca-certificates, and build/go-entrypoint (make bench builds it); takes about 3 min.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -17,28 +20,23 @@ PY=/usr/bin/python3
 AWS_CLI=/usr/bin/aws
 SHIM=$(realpath "$BUILD/covenant-shim")
 RESOLVER=$BUILD/covenant-shim-resolve
+GO_EP=$(realpath "$BUILD/go-entrypoint" 2>/dev/null || echo "$BUILD/go-entrypoint")
 EXAMPLE=examples/covenant-connect
 STORE=$EXAMPLE/store.json
-TD=$EXAMPLE/deploy/ecs/task-definition.json
+TD_NAMES=$EXAMPLE/deploy/ecs/task-definition.json
+SYSTEM_CA=/etc/ssl/certs/ca-certificates.crt
 OUT=bench/results
 LATENCY_MS=50
 ROUNDS=3 # each round times every tool once, in a rotated order; the rounds are pooled
-# tool | warm-up runs | timed runs, per round | latency, ms | command (hyperfine -N)
-TOOLS=(
-	"covenant-shim|3|15|0|$SHIM -t $TD -- /bin/true"
-	"boto3 entrypoint|1|7|0|$PY bench/entrypoint-boto3.py $TD /bin/true"
-	"AWS CLI entrypoint|1|4|0|bench/entrypoint-awscli.sh $TD /bin/true"
-	"covenant-shim, $LATENCY_MS ms latency|2|10|$LATENCY_MS|$SHIM -t $TD -- /bin/true"
-	"boto3 entrypoint, $LATENCY_MS ms latency|1|4|$LATENCY_MS|$PY bench/entrypoint-boto3.py $TD /bin/true"
-)
 
 for tool in hyperfine curl "$PY" "$AWS_CLI"; do
 	command -v "$tool" >/dev/null || { echo "resolve.sh: $tool is not installed" >&2; exit 1; }
 done
 "$PY" -c 'import boto3' 2>/dev/null || { echo "resolve.sh: python3-boto3 is missing" >&2; exit 1; }
-for f in "$SHIM" "$RESOLVER"; do
-	[ -x "$f" ] || { echo "resolve.sh: $f missing; run make first" >&2; exit 1; }
+for f in "$SHIM" "$RESOLVER" "$GO_EP"; do
+	[ -x "$f" ] || { echo "resolve.sh: $f missing; run make bench (or make) first" >&2; exit 1; }
 done
+[ -r "$SYSTEM_CA" ] || { echo "resolve.sh: no $SYSTEM_CA (ca-certificates)" >&2; exit 1; }
 mkdir -p "$OUT"
 load_before=$(cut -d' ' -f1 /proc/loadavg)
 WORK=$(mktemp -d)
@@ -87,7 +85,23 @@ CONTROL=$(ready ecs_endpoint)
 # key pair, a region, and no shared config files or instance metadata.
 export AWS_ENDPOINT_URL AWS_CA_BUNDLE
 AWS_ENDPOINT_URL=$(ready endpoint)
-AWS_CA_BUNDLE=$(ready ca_bundle)
+# As in an image whose bundle has a private CA added: the system bundle, then the emulator's CA.
+AWS_CA_BUNDLE=$WORK/ca-bundle.pem
+cat "$SYSTEM_CA" "$(ready ca_bundle)" >"$AWS_CA_BUNDLE"
+CA_CERTS=$(grep -c 'BEGIN CERTIFICATE' "$AWS_CA_BUNDLE")
+# The task definition as production has it: full ARNs, with the suffixes the emulator gave.
+TD=$WORK/task-definition.json
+"$PY" bench/resolve-table.py full-arns "$TD_NAMES" "$TD"
+# tool | warm-up runs | timed runs, per round | latency, ms | command (hyperfine -N)
+TOOLS=(
+	"covenant-shim|3|15|0|$SHIM -t $TD -- /bin/true"
+	"Go SDK entrypoint|3|15|0|$GO_EP $TD /bin/true"
+	"boto3 entrypoint|1|7|0|$PY bench/entrypoint-boto3.py $TD /bin/true"
+	"AWS CLI entrypoint|1|4|0|bench/entrypoint-awscli.sh $TD /bin/true"
+	"covenant-shim, $LATENCY_MS ms latency|2|10|$LATENCY_MS|$SHIM -t $TD -- /bin/true"
+	"Go SDK entrypoint, $LATENCY_MS ms latency|2|10|$LATENCY_MS|$GO_EP $TD /bin/true"
+	"boto3 entrypoint, $LATENCY_MS ms latency|1|4|$LATENCY_MS|$PY bench/entrypoint-boto3.py $TD /bin/true"
+)
 read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY <<<"$(cd tests/fake_aws && "$PY" -c \
 	'import auth; c = auth.DEFAULT_CREDENTIALS[0]; print(c["access_key_id"], c["secret_access_key"])')"
 export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
@@ -104,6 +118,7 @@ clear_log() { control POST /__log/clear; }
 DUMP='import json, os, sys; json.dump(dict(os.environ), open(sys.argv[1], "w"))'
 verify_cmds=(
 	"covenant-shim|$SHIM -t $TD --"
+	"Go SDK entrypoint|$GO_EP $TD"
 	"boto3 entrypoint|$PY bench/entrypoint-boto3.py $TD"
 	"AWS CLI entrypoint|bench/entrypoint-awscli.sh $TD"
 )
@@ -147,6 +162,7 @@ ECS_URI=$(curl -sf "$CONTROL/__ecs" |
 count "covenant-shim, ECS container credentials, $LATENCY_MS ms" "$LATENCY_MS" \
 	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
 	AWS_CONTAINER_CREDENTIALS_FULL_URI="$CONTROL$ECS_URI" "$SHIM" -t "$TD" -- /bin/true
+count "Go SDK entrypoint, $LATENCY_MS ms" "$LATENCY_MS" "$GO_EP" "$TD" /bin/true
 count "boto3 entrypoint, $LATENCY_MS ms" "$LATENCY_MS" "$PY" bench/entrypoint-boto3.py "$TD" /bin/true
 count "AWS CLI entrypoint, $LATENCY_MS ms" "$LATENCY_MS" bench/entrypoint-awscli.sh "$TD" /bin/true
 set_latency 0
@@ -190,25 +206,32 @@ fi
 wait "$ns_pid" 2>/dev/null || true
 
 # --- Report ----------------------------------------------------------------------------------
+# The PID 1 bar goes with the others (resolve-table.py prints bars-extra after its own).
+if [ -n "$pid1" ]; then
+	verdict=PASS
+	[ -z "$pid1_libs" ] && [ "$pid1_rss" -le 1024 ] || verdict=FAIL
+	echo "- $verdict: the resolver does not leak into PID 1: after resolving the 22" \
+		"variables, PID 1 (application \`sleep\`) has VmRSS $pid1_rss kB and maps" \
+		"${pid1_libs:-none of libcurl, libcrypto, libssl, jansson}" >"$WORK/bars-extra"
+fi
 {
-	echo "## Resolution: covenant-shim against boto3 and AWS CLI entrypoint scripts"
+	echo "## Resolution: covenant-shim against Go SDK, boto3 and AWS CLI entrypoints"
 	echo
 	bench/machine-info
 	echo "- Load average (1 min) when this section started: $load_before"
 	echo "- AWS emulator (tests/fake_aws) over TLS on 127.0.0.1, static keys; the 22 variables" \
-		"of \`$TD\` from \`$STORE\`, checked byte-exact for every tool before timing"
+		"of \`$TD_NAMES\` (secrets by full ARN, suffix included) from \`$STORE\`, checked" \
+		"byte-exact for every tool before timing"
+	echo "- CA bundle for every tool: \`$SYSTEM_CA\` with the emulator's CA appended" \
+		"($CA_CERTS certificates)"
+	echo "- Go SDK entrypoint: \`bench/go-entrypoint/main.go\`, $(go version 2>/dev/null |
+		cut -d' ' -f3), AWS SDK for Go $(sed -n 's/^const SDKVersion = "\(.*\)"/\1/p' \
+		/usr/share/gocode/src/github.com/aws/aws-sdk-go/aws/version.go 2>/dev/null), static"
 	echo "- hyperfine $(hyperfine --version | cut -d' ' -f2); $ROUNDS rounds, order rotated" \
 		"per round, pooled; $("$PY" -c 'import boto3, botocore; print(f"boto3 {boto3.__version__}, botocore {botocore.__version__}")');" \
 		"$("$AWS_CLI" --version 2>&1 | cut -d' ' -f1,2)"
 	echo
 	"$PY" bench/resolve-table.py table "$WORK"
-	if [ -n "$pid1" ]; then
-		verdict=PASS
-		[ -z "$pid1_libs" ] && [ "$pid1_rss" -le 1024 ] || verdict=FAIL
-		echo "- $verdict: the resolver does not leak into PID 1: after resolving the 22" \
-			"variables, PID 1 (application \`sleep\`) has VmRSS $pid1_rss kB and maps" \
-			"${pid1_libs:-none of libcurl, libcrypto, libssl, jansson}"
-	fi
 } >"$WORK/report.md"
 cat "$WORK/report.md"
 cp "$WORK/report.md" "$OUT/resolve.md"

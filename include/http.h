@@ -1,7 +1,8 @@
 /* The only libcurl user: one client per resolver run sends waves of requests concurrently
  * (libcurl multi), retries them in standard mode without blocking the others, keeps to a
- * deadline, caps response bodies, always verifies TLS peers and allows plain http only for
- * loopback and the ECS/EKS/IMDS addresses. Connections, TLS sessions and DNS are reused. */
+ * deadline, caps response bodies, always verifies TLS peers (against the CA certificates
+ * cacert finds, loaded once per client) and allows plain http only for loopback and the
+ * ECS/EKS/IMDS addresses. Connections, TLS sessions, DNS and the trust store are reused. */
 #ifndef SHIM_HTTP_H
 #define SHIM_HTTP_H
 
@@ -18,17 +19,19 @@ struct http_client;
 
 /* Zero fields take the defaults in brackets. */
 struct http_opts {
-	const char *ca_bundle;      /* AWS_CA_BUNDLE, or NULL for the system store; copied */
-	long connect_timeout_ms;    /* per attempt [5000] */
-	long request_timeout_ms;    /* per attempt, the whole transfer [15000] */
-	int max_attempts;           /* [3], standard mode */
-	size_t max_body;            /* response body cap [1 MiB] */
-	unsigned (*rand_u32)(void); /* backoff jitter, injectable for tests [getrandom(2)] */
+	char **envp;                 /* AWS_CA_BUNDLE, SSL_CERT_FILE, SSL_CERT_DIR are read here
+	                              * (cacert_locate) [none]; not kept */
+	const char *const *ca_paths; /* bundles tried when none is named [cacert_system_paths] */
+	long connect_timeout_ms;     /* per attempt [5000] */
+	long request_timeout_ms;     /* per attempt, the whole transfer [15000] */
+	int max_attempts;            /* [3], standard mode */
+	size_t max_body;             /* response body cap [1 MiB] */
+	unsigned (*rand_u32)(void);  /* backoff jitter, injectable for tests [getrandom(2)] */
 };
 
-/* One per resolver run. Fails (SHIM_EX_DATA) when ca_bundle cannot be read, or
- * (SHIM_EX_INTERNAL) when libcurl cannot be set up. The caller frees *out with
- * http_client_free. */
+/* One per resolver run. Fails (SHIM_EX_DATA) when a CA variable names a file or directory
+ * that cannot be read, or (SHIM_EX_INTERNAL) when libcurl cannot be set up. The caller frees
+ * *out with http_client_free. */
 int http_client_new(struct http_client **out, const struct http_opts *o, struct shim_err *err);
 void http_client_free(struct http_client *c);
 
@@ -79,7 +82,9 @@ int http_url_check_req(const char *url, int allow_http, struct shim_err *err);
  * deadline_hit is set; an attempt the deadline cuts short ends with HTTP_ERR_TIMEOUT.
  * Returns 0 when every request has a final outcome (an HTTP status of any kind, or a transport
  * error) recorded in it. Returns -1 with SHIM_EX_DATA before sending anything when a URL is
- * refused by http_url_check_req, or with SHIM_EX_INTERNAL when libcurl fails. */
+ * refused by http_url_check_req or when the first wave with an https URL finds no CA
+ * certificates (cacert_load: the message lists the paths tried), or with SHIM_EX_INTERNAL when
+ * libcurl fails. */
 int http_run(struct http_client *c, struct http_req **reqs, size_t n, long long deadline_ms,
              struct shim_err *err);
 

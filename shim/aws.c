@@ -430,7 +430,7 @@ int aws_fetch_plan(struct plan *p, const struct backend_cfg *cfg, char **envp,
                    struct backend_stats *st, struct shim_err *err)
 {
 	struct aws a = {.p = p, .cfg = cfg, .envp = envp, .st = st, .err = err};
-	struct http_opts ho = {.ca_bundle = env_value(envp, "AWS_CA_BUNDLE")};
+	struct http_opts ho = {.envp = envp};
 	int rc = -1;
 
 	if (cfg->timeout_ms > 0)

@@ -1,16 +1,18 @@
 /* The libcurl multi driver: waves of requests with standard-mode retries scheduled inside the
- * same event loop, a deadline, a response body cap, verified TLS, and connections, TLS sessions
- * and DNS answers shared across the waves of one run. */
+ * same event loop, a deadline, a response body cap, verified TLS against one trust store loaded
+ * once (never libcurl's own CA settings), and connections, TLS sessions and DNS answers shared
+ * across the waves of one run. */
 #include "http.h"
 
 #include "awserr.h"
+#include "cacert.h"
 #include "clock.h"
 #include "endpoint.h"
 #include "sanitize.h"
 #include "wipe.h"
 
 #include <curl/curl.h>
-#include <errno.h>
+#include <openssl/ssl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +34,9 @@ _Static_assert(HTTP_ERR_TOO_LARGE == CURLE_FILESIZE_EXCEEDED, "HTTP_ERR_TOO_LARG
 struct http_client {
 	CURLM *multi;
 	CURLSH *share;
-	struct http_opts o; /* defaults filled in; o.ca_bundle points at ca_bundle */
-	char *ca_bundle;
+	struct http_opts o; /* defaults filled in; o.envp and o.ca_paths are not kept */
+	struct cacert_src ca;
+	X509_STORE *trust; /* loaded by the first wave with an https URL, for every connection */
 	struct awserr_quota quota;
 };
 
@@ -95,19 +98,21 @@ int http_client_new(struct http_client **out, const struct http_opts *o, struct 
 
 	if (!o)
 		o = &defaults;
-	if (o->ca_bundle && access(o->ca_bundle, R_OK) != 0)
-		return shim_err_set(err, SHIM_EX_DATA, "CA bundle %s: %s", o->ca_bundle,
-		                    strerror(errno));
 	if (global_init() < 0)
 		return shim_err_set(err, SHIM_EX_INTERNAL, "libcurl: global initialisation failed");
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+	/* A CA variable naming nothing readable fails now; finding no bundle at all waits for
+	 * the first https URL (plain http to a local endpoint needs none). */
+	if (cacert_locate(&c->ca, o->envp, o->ca_paths, err) < 0) {
+		free(c);
+		return -1;
+	}
 	c->o = *o;
+	c->o.envp = NULL;
+	c->o.ca_paths = NULL;
 	opts_fill(&c->o);
-	if (o->ca_bundle && !(c->ca_bundle = strdup(o->ca_bundle)))
-		goto fail;
-	c->o.ca_bundle = c->ca_bundle;
 	awserr_quota_init(&c->quota);
 	c->multi = curl_multi_init();
 	c->share = curl_share_init();
@@ -135,7 +140,8 @@ void http_client_free(struct http_client *c)
 		curl_multi_cleanup(c->multi);
 	if (c->share)
 		curl_share_cleanup(c->share);
-	free(c->ca_bundle);
+	X509_STORE_free(c->trust);
+	cacert_src_free(&c->ca);
 	free(c);
 }
 
@@ -295,6 +301,46 @@ static int xfer_method(CURL *e, const struct http_req *r)
 	return bad;
 }
 
+/* Every TLS connection (to an endpoint or to an https proxy) verifies against the client's
+ * one trust store. */
+static CURLcode ssl_ctx_trust(CURL *e, void *ssl_ctx, void *ud)
+{
+	struct http_client *c = ud;
+
+	(void)e;
+	if (!c->trust)
+		return CURLE_SSL_CACERT_BADFILE;
+	SSL_CTX_set1_cert_store(ssl_ctx, c->trust);
+	return CURLE_OK;
+}
+
+/* A libcurl built without a feature refuses its options; what it lacks needs no setting. */
+static int setopt_if_built(CURLcode rc)
+{
+	return rc != CURLE_OK && rc != CURLE_UNKNOWN_OPTION && rc != CURLE_NOT_BUILT_IN;
+}
+
+/* No CA file or directory of libcurl's own (its compiled-in defaults name paths of the machine
+ * it was built on, and Debian's CA path would load the bundle again for every connection): the
+ * trust store comes from ssl_ctx_trust only. */
+static int xfer_tls(CURL *e, struct http_client *c)
+{
+	int bad = 0;
+
+	bad |= curl_easy_setopt(e, CURLOPT_CAINFO, (char *)NULL) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_CAPATH, (char *)NULL) != CURLE_OK;
+	/* HTTPS proxies too (a libcurl built without proxies has no such options). */
+	bad |= setopt_if_built(curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, (char *)NULL));
+	bad |= setopt_if_built(curl_easy_setopt(e, CURLOPT_PROXY_CAPATH, (char *)NULL));
+#if LIBCURL_VERSION_NUM >= 0x075700
+	/* libcurl's own cache would hold (and swap in) the empty store it made. */
+	bad |= setopt_if_built(curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, 0L));
+#endif
+	bad |= curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_trust) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, (void *)c) != CURLE_OK;
+	return bad;
+}
+
 static int xfer_setup(struct xfer *x)
 {
 	const struct http_opts *o = &x->c->o;
@@ -317,8 +363,7 @@ static int xfer_setup(struct xfer *x)
 	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK;
-	if (o->ca_bundle)
-		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_bundle) != CURLE_OK;
+	bad |= xfer_tls(e, x->c);
 	bad |= curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK;
@@ -552,6 +597,18 @@ static int run_loop(struct http_client *c, struct xfer *xs, size_t n, long long 
 	}
 }
 
+/* The trust store, loaded once, when a wave first has an https URL. */
+static int trust_load(struct http_client *c, struct http_req **reqs, size_t n, struct shim_err *err)
+{
+	size_t i;
+
+	if (c->trust)
+		return 0;
+	for (i = 0; i < n && strncasecmp(reqs[i]->url, "https:", 6) != 0; i++)
+		;
+	return i == n ? 0 : cacert_load(&c->trust, &c->ca, err);
+}
+
 int http_run(struct http_client *c, struct http_req **reqs, size_t n, long long deadline_ms,
              struct shim_err *err)
 {
@@ -564,6 +621,8 @@ int http_run(struct http_client *c, struct http_req **reqs, size_t n, long long 
 			return -1;
 	if (n == 0)
 		return 0;
+	if (trust_load(c, reqs, n, err) < 0)
+		return -1;
 	xs = calloc(n, sizeof(*xs));
 	if (!xs)
 		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");

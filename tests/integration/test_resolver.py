@@ -313,6 +313,49 @@ def test_failures_exit_with_their_status_and_exec_nothing(aws, tmp_path, case, s
     assert time.monotonic() - t0 < 30
 
 
+SYSTEM_CA = "/etc/ssl/certs/ca-certificates.crt"
+
+
+def ca_env(aws, **ca):
+    """env_for(aws) with only the CA settings given: the machine's SSL_CERT_* go too."""
+    env = env_for(aws)
+    for name in ("AWS_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR"):
+        env.pop(name, None)
+    env.update(ca)
+    return env
+
+
+@pytest.mark.skipif(not os.path.exists(SYSTEM_CA), reason=f"no {SYSTEM_CA}")
+def test_ca_certificates_as_an_image_has_them(aws, tmp_path):
+    """SSL_CERT_FILE and a hashed SSL_CERT_DIR serve as AWS_CA_BUNDLE does; with no variable
+    the distribution's bundle is used (which does not hold the emulator's CA: the peer is
+    refused, nothing starts); a variable naming nothing readable is 65 before any call."""
+    bundle = tmp_path / "bundle.pem"
+    with open(SYSTEM_CA) as a, open(aws.ca_bundle) as b:
+        bundle.write_text(a.read() + b.read())
+    hashed = tmp_path / "certs"
+    hashed.mkdir()
+    (hashed / "emulator.pem").write_text(open(aws.ca_bundle).read())
+    subprocess.run(["openssl", "rehash", str(hashed)], check=True, capture_output=True)
+    for ca in ({"SSL_CERT_FILE": str(bundle)}, {"SSL_CERT_DIR": str(hashed)}):
+        r, got = app_env(aws, tmp_path, ["-t", WEB_TD], ca_env(aws, **ca))
+        assert r.returncode == 0, (ca, r.stderr)
+        assert all(got[k] == v for k, v in EXPECTED.items()), ca
+
+    marker = tmp_path / "started"
+    r = run(["-t", WEB_TD, "--", "touch", str(marker)], ca_env(aws))
+    assert r.returncode == 69, r.stderr
+    assert "certificate" in r.stderr and not marker.exists()
+
+    aws.clear_requests()
+    r = run(["-t", WEB_TD, "--", "touch", str(marker)],
+            ca_env(aws, SSL_CERT_FILE=str(tmp_path / "missing.pem")))
+    assert r.returncode == 65, r.stderr
+    assert "SSL_CERT_FILE" in r.stderr and "missing.pem" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert aws.requests() == [] and not marker.exists()
+
+
 def test_retries_recover_from_transient_faults(aws, tmp_path):
     for kind, extra in (("throttle", {}), ("error", {"status": 500}), ("reset", {}),
                         ("close", {}), ("truncated", {})):

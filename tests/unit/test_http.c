@@ -838,7 +838,8 @@ static void test_refuse_plain_http(void)
 
 static void test_client_opts(void)
 {
-	struct http_opts o = {.ca_bundle = "/nonexistent/ca.pem"};
+	char *envp[] = {"AWS_CA_BUNDLE=/nonexistent/ca.pem", NULL};
+	struct http_opts o = {.envp = envp};
 	struct http_client *c = NULL;
 	struct shim_err err = {0};
 
@@ -846,6 +847,7 @@ static void test_client_opts(void)
 	CHECK(c == NULL);
 	CHECK_INT(err.status, SHIM_EX_DATA);
 	CHECK(strstr(err.msg, "/nonexistent/ca.pem") != NULL);
+	CHECK(strstr(err.msg, "AWS_CA_BUNDLE") != NULL);
 	CHECK_INT(http_client_new(&c, NULL, &err), 0);
 	CHECK(c != NULL);
 	http_client_free(c);
@@ -979,17 +981,19 @@ static struct http_req tls_get(const char *host)
  * is honoured, and a later connection of the run resumes the TLS session. */
 static void test_tls(void)
 {
-	struct http_opts o = {.ca_bundle = tls_cert, .rand_u32 = rand_zero};
+	char setting[128];
+	char *envp[] = {setting, NULL};
+	struct http_opts o = {.envp = envp, .rand_u32 = rand_zero};
 	struct http_client *sys = client(5000, 0, rand_zero), *own = NULL;
 	struct shim_err err = {0};
 	struct http_req r;
 
 	if (tls_start() < 0) {
 		SKIP("cannot run `openssl req` and `openssl s_server`");
-		tls_stop();
 		http_client_free(sys);
 		return;
 	}
+	snprintf(setting, sizeof(setting), "AWS_CA_BUNDLE=%s", tls_cert);
 	r = tls_get("127.0.0.1");
 	CHECK_INT(run_one(sys, &r, 0), 0);
 	CHECK_INT(r.transport_error, CURLE_PEER_FAILED_VERIFICATION);
@@ -1015,7 +1019,81 @@ static void test_tls(void)
 	http_req_free(&r);
 	http_client_free(own);
 	http_client_free(sys);
-	tls_stop();
+}
+
+/* The distributions' bundle with the test certificate appended, as an image with a private CA
+ * has it: read once for the client, then shared by every connection (s_server -www closes
+ * each one), so a bundle that changes afterwards changes nothing. */
+static void test_tls_bundle_once(void)
+{
+	const char *sys_bundle = "/etc/ssl/certs/ca-certificates.crt";
+	char bundle[96], setting[128], cmd[320];
+	char *envp[] = {setting, NULL};
+	struct http_opts o = {.envp = envp, .rand_u32 = rand_zero};
+	struct http_client *c = NULL;
+	struct shim_err err = {0};
+	struct http_req r;
+
+	if (tls_pid <= 0 || access(sys_bundle, R_OK) != 0) {
+		SKIP("no TLS server or no %s", sys_bundle);
+		return;
+	}
+	snprintf(bundle, sizeof(bundle), "%s/bundle.pem", tls_dir);
+	snprintf(setting, sizeof(setting), "SSL_CERT_FILE=%s", bundle);
+	snprintf(cmd, sizeof(cmd), "cat %s %s >%s", sys_bundle, tls_cert, bundle);
+	CHECK_INT(system(cmd), 0);
+	CHECK_INT(http_client_new(&c, &o, &err), 0);
+	r = tls_get("127.0.0.1");
+	CHECK_INT(run_one(c, &r, 0), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_INT(truncate(bundle, 0), 0);
+	for (int i = 0; i < 2; i++) {
+		CHECK_INT(run_one(c, &r, 0), 0);
+		CHECK_INT(r.status, 200);
+	}
+	http_req_free(&r);
+	http_client_free(c);
+	unlink(bundle);
+}
+
+/* The well-known paths are the last resort, never libcurl's compiled-in default; with none,
+ * an https wave fails before sending anything, naming the paths tried, while plain http to
+ * loopback still works with the same client. */
+static void test_tls_paths(void)
+{
+	const char *const found[] = {"/nonexistent/ca-certificates.crt", tls_cert, NULL};
+	const char *const none[] = {"/nonexistent/ca-certificates.crt", "/nonexistent/cert.pem",
+	                            NULL};
+	char *envp[] = {NULL};
+	struct http_opts o = {.envp = envp, .ca_paths = found, .rand_u32 = rand_zero};
+	struct http_client *c = NULL;
+	struct shim_err err = {0};
+	struct http_req r, plain = get("/ok/9");
+	struct http_req *v[1] = {&r};
+
+	if (tls_pid <= 0) {
+		SKIP("no TLS server");
+		return;
+	}
+	CHECK_INT(http_client_new(&c, &o, &err), 0);
+	r = tls_get("127.0.0.1");
+	CHECK_INT(run_one(c, &r, 0), 0);
+	CHECK_INT(r.status, 200);
+	http_req_free(&r);
+	http_client_free(c);
+
+	o.ca_paths = none;
+	CHECK_INT(http_client_new(&c, &o, &err), 0);
+	CHECK_INT(run_one(c, &plain, 0), 0);
+	CHECK_INT(plain.status, 200);
+	r = tls_get("127.0.0.1");
+	CHECK_INT(http_run(c, v, 1, 0, &err), -1);
+	CHECK_INT(err.status, SHIM_EX_DATA);
+	CHECK(strstr(err.msg, "/nonexistent/ca-certificates.crt, /nonexistent/cert.pem") != NULL);
+	CHECK_INT(r.attempts, 0);
+	http_req_free(&r);
+	http_req_free(&plain);
+	http_client_free(c);
 }
 
 int main(void)
@@ -1052,6 +1130,9 @@ int main(void)
 	RUN(test_refuse_plain_http);
 	RUN(test_client_opts);
 	RUN(test_tls);
+	RUN(test_tls_bundle_once);
+	RUN(test_tls_paths);
+	tls_stop();
 	kill(srv_pid, SIGKILL);
 	waitpid(srv_pid, &st, 0);
 	return unit_done("test_http");
