@@ -8,6 +8,7 @@
 #include "dotenv.h"
 #include "env.h"
 #include "file.h"
+#include "jsonval.h"
 #include "log.h"
 #include "wipe.h"
 
@@ -211,7 +212,8 @@ static int env_file_entry(struct build *b, const struct dotenv_entry *e, const c
 
 	drop_env_file_var(b->m, e->name);
 	if ((by = set_by(b, e->name))) {
-		log_event(LOG_DEBUG, "kept", LOG_FIELDS(LOG_STR("variable", e->name), LOG_STR("by", by)),
+		log_event(LOG_DEBUG, "kept",
+		          LOG_FIELDS(LOG_STR("variable", e->name), LOG_STR("by", by)),
 		          "%s: already set by %s, kept (%s not applied)", e->name, by, origin);
 		if (!b->o->check || !is_ref)
 			return 0;
@@ -526,8 +528,9 @@ static int td_load(struct taskdef_ctx *t, struct mapping *m, const struct shim_o
 	if (file_read(&data, &len, t->path, MAX_INPUT_FILE, "task definition", err) < 0)
 		return -1;
 	if (!(t->root = json_loadb(data, len, 0, &jerr))) {
+		/* jerr.text quotes the input, and a task definition holds values */
 		shim_err_set(err, SHIM_EX_DATA, "task definition %s:%d:%d: %s", t->path, jerr.line,
-		             jerr.column, jerr.text);
+		             jerr.column, jsonval_error_what(json_error_code(&jerr)));
 		goto out;
 	}
 	td = json_object_get(t->root, "taskDefinition");
