@@ -273,6 +273,12 @@ int mapping_import(struct mapping *m, char **envp, const char *name, const char 
 		          "%s: already set, kept (not imported from %s)", name, origin);
 		return 0;
 	}
+	if (!env_name_importable(name)) {
+		log_warn("%s: not imported from %s: an import never sets loader, proxy or AWS "
+		         "credential and endpoint variables (map it by name to set it)",
+		         name, origin);
+		return 0;
+	}
 	if (inherited)
 		log_warn("environment: an empty value counts as unset: %s (imported from %s)", name,
 		         origin);

@@ -162,3 +162,48 @@ def test_the_application_gets_the_signals_and_core_limit_back(tmp_path):
     for sig in (signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU):
         assert not int(sigign, 16) & (1 << (sig - 1)), sig
     assert core == "unlimited"
+
+
+STEERING = {"LD_PRELOAD": "/tmp/evil.so", "LD_LIBRARY_PATH": "/tmp", "HTTPS_PROXY": "http://evil",
+            "https_proxy": "http://evil", "No_Proxy": "*", "ALL_PROXY": "socks5://evil",
+            "AWS_ACCESS_KEY_ID": "AKIAEVIL", "AWS_SECRET_ACCESS_KEY": "evil",
+            "AWS_SESSION_TOKEN": "evil", "AWS_ENDPOINT_URL": "http://evil",
+            "AWS_ENDPOINT_URL_SSM": "http://evil", "AWS_CA_BUNDLE": "/tmp/evil.pem",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://evil", "AWS_PROFILE": "evil",
+            "AWS_CONFIG_FILE": "/tmp/c", "AWS_SHARED_CREDENTIALS_FILE": "/tmp/c",
+            "AWS_WEB_IDENTITY_TOKEN_FILE": "/tmp/t", "AWS_ROLE_ARN": "arn:aws:iam::1:role/evil"}
+ORDINARY = {"DB_PASSWORD": "pw", "LOAD_PATH": "x", "AWS_REGION_NAME": "eu-west-1",
+            "MY_HTTP_PROXY_HOST": "h"}
+
+
+def dump_env(tmp_path, args, env=None):
+    out = tmp_path / "env.json"
+    dump = ["/usr/bin/python3", "-c",
+            "import json,os,sys; json.dump(dict(os.environ), open(sys.argv[1], 'w'))", str(out)]
+    r = subprocess.run([RESOLVER] + args + ["--"] + dump, env=env or clean_env(),
+                       capture_output=True, text=True, timeout=30)
+    return r, (json.loads(out.read_text()) if out.exists() else None)
+
+
+@pytest.mark.parametrize("kind", ["--secret-json", "--ssm-path"])
+def test_imports_never_steer_the_loader_proxies_or_aws(tmp_path, kind):
+    values = {**STEERING, **ORDINARY}
+    store = {"secrets": {"app/all": values},
+             "parameters": {f"/app/{k}": v for k, v in values.items()}}
+    (tmp_path / "store.json").write_text(json.dumps(store))
+    # the task definition names one of them itself: that one is set, from the mapping
+    td = {"containerDefinitions": [{"name": "w", "environment": [
+        {"name": "AWS_ROLE_ARN", "value": "arn:aws:iam::123456789012:role/mine"}]}]}
+    (tmp_path / "td.json").write_text(json.dumps(td))
+    arg = "app/all" if kind == "--secret-json" else "/app"
+    r, env = dump_env(tmp_path, ["--store", str(tmp_path / "store.json"), "-t",
+                                 str(tmp_path / "td.json"), kind, arg])
+    assert r.returncode == 0, r.stderr
+    for name, value in ORDINARY.items():
+        assert env[name] == value
+    assert env["AWS_ROLE_ARN"] == "arn:aws:iam::123456789012:role/mine"
+    for name in STEERING:
+        if name != "AWS_ROLE_ARN":
+            assert name not in env, name
+            assert f"warning: {name}: not imported" in r.stderr, name
+    assert "evil" not in r.stderr
