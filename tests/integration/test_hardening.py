@@ -207,3 +207,32 @@ def test_imports_never_steer_the_loader_proxies_or_aws(tmp_path, kind):
             assert name not in env, name
             assert f"warning: {name}: not imported" in r.stderr, name
     assert "evil" not in r.stderr
+
+
+def test_files_others_can_write_are_named_in_one_warning(tmp_path):
+    def write(name, text, mode):
+        p = tmp_path / name
+        p.write_text(text)
+        os.chmod(p, mode)
+        return str(p)
+    env_file = write("app.env", "A=1\n", 0o666)
+    ok_env = write("ok.env", "B=2\n", 0o644)
+    td = write("td.json", json.dumps({"containerDefinitions": [{"name": "w"}]}), 0o620)
+    creds = write("credentials", "[default]\naws_access_key_id = AKIAFILETEST\n"
+                  "aws_secret_access_key = file-test-secret\n", 0o662)
+    config = write("config", "[default]\nregion = us-east-1\n", 0o644)
+    env = clean_env(AWS_SHARED_CREDENTIALS_FILE=creds, AWS_CONFIG_FILE=config)
+    r = subprocess.run([RESOLVER, "--env-file", env_file, "--env-file", ok_env, "-t", td,
+                        "--", "true"], env=env, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    warned = [l for l in r.stderr.splitlines() if "writable by" in l]
+    assert sorted(warned) == sorted([
+        f"covenant-shim: warning: env file {env_file} is writable by others",
+        f"covenant-shim: warning: task definition {td} is writable by its group",
+        f"covenant-shim: warning: AWS credentials file {creds} is writable by others"]), \
+        r.stderr
+    store = write("store.json", json.dumps({"secrets": {"app/db-AbCdEf": "v"}}), 0o606)
+    r = subprocess.run([RESOLVER, "--store", store, "--", "true"], env=clean_env(DB=ARN),
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert f"warning: store {store} is writable by others" in r.stderr
