@@ -236,3 +236,22 @@ def test_files_others_can_write_are_named_in_one_warning(tmp_path):
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
     assert f"warning: store {store} is writable by others" in r.stderr
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_control_bytes_from_inputs_never_reach_the_log_raw(tmp_path, fmt):
+    esc = "\x1b[31mRED\x07"
+    store = {"secrets": {"app/all": {"OK": "1", "BAD" + esc: "2"}}}
+    (tmp_path / "store.json").write_text(json.dumps(store))
+    td = {"containerDefinitions": [{"name": "w" + esc, "environment": [
+        {"name": "EMPTY", "value": ""}]}]}
+    (tmp_path / "td.json").write_text(json.dumps(td))
+    r = subprocess.run([RESOLVER, "--log-format", fmt, "--store", str(tmp_path / "store.json"),
+                        "-t", str(tmp_path / "td.json"), "--secret-json", "app/all", "--",
+                        "true"], env=clean_env(), capture_output=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    err = r.stderr.decode()
+    assert "RED" in err  # both names were logged
+    assert not [c for c in err if ord(c) < 0x20 and c != "\n"], err
+    if fmt == "text":
+        assert "\\x1b[31mRED\\x07" in err
