@@ -36,7 +36,10 @@ struct dotenv {
  *
  * Returns 0 and fills *out (the caller dotenv_free()s it), or -1 with err = SHIM_EX_DATA and
  * `PATH:LINE: what` (invalid variable name, unterminated quote, text after a closing quote,
- * NUL byte); messages name variables, never values. *out is untouched on failure. */
+ * NUL byte, an unquoted value that opens a PEM block `-----BEGIN ` without its `-----END `
+ * on the same line); messages name variables, never values: the text of a line that is not
+ * an assignment (a value's stray line) is neither quoted nor measured. *out is untouched on
+ * failure. */
 int dotenv_parse(struct dotenv *out, const char *data, size_t len, const char *path,
                  struct shim_err *err);
 

@@ -18,25 +18,23 @@ struct json_t;
 void jsonval_init_allocator(void);
 
 /* Render the value of top-level key `key` of the JSON object in json[0..len) (no NUL needed):
- *   a string     -> its text as is;
- *   an integer   -> its decimal digits ("1", "-42");
- *   a real       -> the shortest digits that read back as the same double, in plain
- *                   notation for 1e-6 <= |x| < 1e21, else with an exponent (as JavaScript and
- *                   Go's encoding/json print numbers): 1.5 -> "1.5", 1e3 -> "1000", 1.0 ->
- *                   "1", 0.1 -> "0.1", 1e21 -> "1e+21", 1e-7 -> "1e-7". jansson keeps no
- *                   source text, so "as written" is not possible; ECS itself prints Go's %v
- *                   of a float64 (1e+06 for 1000000), which this improves on;
+ *   a string     -> its text as is (escapes decoded);
+ *   a number     -> its JSON text exactly as written ("1.0", "1e3", "-0",
+ *                   "12345678901234567890"): jansson keeps no digits, so the value's text is
+ *                   found in json (the last member of that name, as jansson keeps) and copied;
  *   true/false/null -> "true", "false", "null";
- *   object/array -> compact JSON, key order kept, reals as above, strings escaped as JSON
- *                   (a NUL inside nested strings is written \u0000).
- * Integers beyond 64 bits are read as reals (the whole secret then reads its integers as
- * reals, which print the same up to 2^53) rather than refused.
+ *   object/array -> compact JSON from its text: blanks between tokens dropped, numbers as
+ *                   written, members in their order (a repeated key inside is kept as
+ *                   written), strings re-escaped as jsonval_dump writes them (UTF-8, only '"',
+ *                   '\\' and control bytes escaped; a NUL inside nested strings is \u0000).
  * Returns 0 and sets *out to a malloc'd NUL-terminated copy (the caller wipes and frees it),
  * or -1 with err = SHIM_EX_UNRESOLVED (78) when the text is not a JSON object (a key with a
- * NUL byte anywhere makes it one jansson refuses), the key is missing, or its value is a
- * string with a NUL byte (refused, never truncated); 70 on OOM. *out is set only on success.
- * Messages name the secret (secret_name) and the key, never the secret's contents; a broken
- * object gets a line and column, a text that is not an object at all only its JSON type. */
+ * NUL byte anywhere makes it one jansson refuses; so does a number beyond a double's range),
+ * the key is missing, or its value is a string with a NUL byte (refused, never truncated);
+ * 70 on OOM. *out is set only on success. Messages name the secret (secret_name) and the
+ * key, never the secret's contents nor a position inside a line: a broken object gets its
+ * line and a fixed description (jsonval_error_what; the column only at debug level), a text
+ * that is not an object at all only its JSON type. */
 int jsonval_get(char **out, const char *json, size_t len, const char *key, const char *secret_name,
                 struct shim_err *err);
 
@@ -53,8 +51,14 @@ typedef int (*jsonval_key_fn)(void *ctx, const char *key, const char *value, str
 int jsonval_each_key(const char *json, size_t len, const char *secret_name, jsonval_key_fn fn,
                      void *ctx, struct shim_err *err);
 
-/* Compact JSON text of v, written as jsonval_get writes an object or array (a string value is
- * quoted here): key order kept, reals as above, strings in UTF-8 with only '"', '\\' and
+/* A fixed description of a jansson parse error (json_error_code()): jansson's own text quotes
+ * the input near the fault, which may be a value, so no message may carry it. Static. */
+const char *jsonval_error_what(int code);
+
+/* Compact JSON text of v, from jansson's values (a string value is quoted here): key order
+ * kept, integers as decimal digits, reals as the shortest digits that read back as the same
+ * double (plain notation for 1e-6 <= |x| < 1e21, else an exponent: 1.0 -> "1", 1e21 ->
+ * "1e+21"), strings in UTF-8 with only '"', '\\' and
  * control bytes escaped. The offline store keeps a secret given as JSON in this form.
  * 0 with *out a malloc'd NUL-terminated copy (the caller wipes and frees it) and *len its
  * length, or -1 on OOM; outputs set only on success. */

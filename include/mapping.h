@@ -90,8 +90,10 @@ void mapping_var_fail(struct var *v, int status, const char *fmt, ...)
 
 /* Source 5 (DESIGN.md 4.1): an imported variable, added unless the inherited environment (a
  * non-empty value) or sources 1 to 4 set it (then kept, with a debug line); between two
- * imports the later one wins, with a warning naming the variable and both origins. Copies
- * name, value, origin; a kept one is recorded in m->overrides; -1 only on OOM. */
+ * imports the later one wins, with a warning naming the variable and both origins. A name
+ * env_name_importable refuses (loader, proxy, AWS credential and endpoint variables) is
+ * skipped with a warning naming it, unless sources 1 to 4 set it. Copies name, value,
+ * origin; a kept one is recorded in m->overrides; -1 only on OOM. */
 int mapping_import(struct mapping *m, char **envp, const char *name, const char *value,
                    const char *origin);
 

@@ -5,15 +5,12 @@
 
 #include "array.h"
 #include "env.h"
-#include "sanitize.h"
 #include "wipe.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define NAME_SHOWN_MAX 40 /* longer "names" may be a value's stray line: never echo those */
 
 /* Parser state: one pass over the bytes, counting lines. */
 struct rd {
@@ -134,6 +131,16 @@ static int read_squoted(struct rd *r, struct buf *v, int start_line)
 	return rd_fail(r, start_line, "unterminated single quote");
 }
 
+/* An unquoted value that opens a PEM block and does not close it on its line: the block's
+ * other lines would read as entries of their own, some as valid names. */
+static int pem_unclosed(const char *v, size_t len)
+{
+	static const char begin[] = "-----BEGIN ", end[] = "-----END ";
+
+	return len >= sizeof(begin) - 1 && memcmp(v, begin, sizeof(begin) - 1) == 0 &&
+	       !memmem(v, len, end, sizeof(end) - 1);
+}
+
 /* The value after '='; consumes the rest of its last line. */
 static int read_value(struct rd *r, struct buf *v, const char *name)
 {
@@ -157,6 +164,9 @@ static int read_value(struct rd *r, struct buf *v, const char *name)
 	end = r->pos;
 	while (end < r->len && r->s[end] != '\n')
 		end++;
+	if (pem_unclosed(r->s + r->pos, end - r->pos))
+		return rd_fail(r, start_line,
+		               "the PEM block of %s spans lines unquoted (quote the value)", name);
 	buf_put(v, r->s + r->pos, end - r->pos);
 	while (v->len && (is_blank(v->ptr[v->len - 1]) || v->ptr[v->len - 1] == '\r'))
 		v->ptr[--v->len] = '\0';
@@ -186,10 +196,10 @@ static int read_name(struct rd *r, char **name, int *has_eq)
 	return *name ? 0 : shim_err_set(r->err, SHIM_EX_INTERNAL, "out of memory");
 }
 
+/* The text of a line that is not an assignment may be a value's stray line (an unquoted PEM
+ * body, a base64 fragment): it is never quoted, nor is its length given; the line says where. */
 static int check_name(const struct rd *r, const char *name, int line, int has_eq)
 {
-	char shown[NAME_SHOWN_MAX * 4 + 16];
-
 	if (env_name_valid(name))
 		return 0;
 	if (!has_eq)
@@ -198,11 +208,9 @@ static int check_name(const struct rd *r, const char *name, int line, int has_eq
 		               "must be quoted)");
 	if (!*name)
 		return rd_fail(r, line, "no variable name before '='");
-	if (strlen(name) > NAME_SHOWN_MAX)
-		return rd_fail(r, line, "invalid variable name (%zu bytes before '=')",
-		               strlen(name));
-	sanitize_quote(shown, sizeof(shown), name, strlen(name), sizeof(shown));
-	return rd_fail(r, line, "invalid variable name \"%s\"", shown);
+	return rd_fail(r, line,
+	               "invalid variable name before '=' (a value that spans lines must be "
+	               "quoted)");
 }
 
 static int push_entry(struct dotenv *d, size_t *cap, struct dotenv_entry e)

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char *env_lookup(char **envp, const char *name)
 {
@@ -34,6 +35,43 @@ int env_name_valid(const char *name)
 		return 0;
 	for (const char *p = name + 1; *p; p++)
 		if (!is_alpha_(*p) && !(*p >= '0' && *p <= '9'))
+			return 0;
+	return 1;
+}
+
+int env_name_importable(const char *name)
+{
+	static const char *const exact[] = {"SSLKEYLOGFILE",
+	                                    "AWS_ACCESS_KEY_ID",
+	                                    "AWS_SECRET_ACCESS_KEY",
+	                                    "AWS_SESSION_TOKEN",
+	                                    "AWS_SECURITY_TOKEN",
+	                                    "AWS_CREDENTIAL_EXPIRATION",
+	                                    "AWS_CA_BUNDLE",
+	                                    "AWS_PROFILE",
+	                                    "AWS_DEFAULT_PROFILE",
+	                                    "AWS_CONFIG_FILE",
+	                                    "AWS_SHARED_CREDENTIALS_FILE",
+	                                    "AWS_WEB_IDENTITY_TOKEN_FILE",
+	                                    "AWS_ROLE_ARN",
+	                                    "AWS_ROLE_SESSION_NAME",
+	                                    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+	                                    "AWS_USE_FIPS_ENDPOINT",
+	                                    "AWS_USE_DUALSTACK_ENDPOINT",
+	                                    "AWS_STS_REGIONAL_ENDPOINTS",
+	                                    "AWS_SDK_LOAD_CONFIG"};
+	static const char *const prefix[] = {"LD_", "AWS_ENDPOINT_URL", "AWS_CONTAINER_",
+	                                     "AWS_EC2_METADATA_"};
+	static const char *const proxy[] = {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY"};
+
+	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (strcmp(name, exact[i]) == 0)
+			return 0;
+	for (size_t i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++)
+		if (strncmp(name, prefix[i], strlen(prefix[i])) == 0)
+			return 0;
+	for (size_t i = 0; i < sizeof(proxy) / sizeof(proxy[0]); i++)
+		if (strcasecmp(name, proxy[i]) == 0) /* libcurl and others read either case */
 			return 0;
 	return 1;
 }

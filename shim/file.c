@@ -1,8 +1,10 @@
 /* Whole-file reads with a cap; the buffers may hold secrets (env files, stores), so a
- * partial read is wiped before it is freed. */
+ * partial read is wiped before it is freed. Every file that holds credentials or values is read
+ * here, so the warning about a file others can write lives here too. */
 #include "file.h"
 
 #include "buf.h"
+#include "log.h"
 #include "wipe.h"
 
 #include <errno.h>
@@ -17,7 +19,7 @@ int file_read(char **out, size_t *len, const char *path, size_t max, const char 
 {
 	struct buf b = BUF_INIT;
 	char chunk[16384];
-	struct stat st;
+	struct stat st = {0};
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
 
@@ -27,6 +29,11 @@ int file_read(char **out, size_t *len, const char *path, size_t max, const char 
 		shim_err_set(err, SHIM_EX_DATA, "%s %s: is a directory", what, path);
 		goto out;
 	}
+	/* Whoever can write it chooses the credentials or the values: said, not refused (a
+	 * shared volume may be set up that way on purpose). */
+	if (S_ISREG(st.st_mode) && (st.st_mode & (S_IWGRP | S_IWOTH)))
+		log_warn("%s %s is writable by %s", what, path,
+		         st.st_mode & S_IWOTH ? "others" : "its group");
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;

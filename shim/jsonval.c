@@ -4,6 +4,7 @@
 #include "jsonval.h"
 
 #include "buf.h"
+#include "log.h"
 #include "sanitize.h"
 #include "wipe.h"
 
@@ -105,7 +106,35 @@ static int looks_like_object(const char *json, size_t len)
 	return i < len && json[i] == '{';
 }
 
-/* Parse json as an object. key is only for the message (NULL: all keys were asked for). */
+const char *jsonval_error_what(int code)
+{
+	switch (code) {
+	case json_error_out_of_memory:
+		return "out of memory";
+	case json_error_stack_overflow:
+		return "nested too deeply";
+	case json_error_invalid_utf8:
+		return "invalid UTF-8";
+	case json_error_premature_end_of_input:
+		return "unexpected end of the text";
+	case json_error_end_of_input_expected:
+		return "text after the end of the document";
+	case json_error_null_character:
+		return "a NUL byte";
+	case json_error_null_byte_in_key:
+		return "a NUL byte in a key";
+	case json_error_duplicate_key:
+		return "a duplicate key";
+	case json_error_numeric_overflow:
+		return "a number out of range";
+	default:
+		return "invalid syntax";
+	}
+}
+
+/* Parse json as an object. key is only for the message (NULL: all keys were asked for).
+ * jansson's values serve for strings and types; numbers are read from the text (find_value),
+ * so an integer beyond 64 bits may make jansson read them all as reals. */
 static int load_object(json_t **out, const char *json, size_t len, const char *secret,
                        const char *key, struct shim_err *err)
 {
@@ -115,6 +144,13 @@ static int load_object(json_t **out, const char *json, size_t len, const char *s
 	json_t *root;
 	char what[160];
 
+	/* jansson skips a raw NUL byte between tokens, which no JSON text holds: refused, so the
+	 * text read back for numbers is the text jansson read */
+	if (memchr(json, '\0', len)) {
+		snprintf(what, sizeof(what), "%s is not %s (a NUL byte in the text)", asked,
+		         looks_like_object(json, len) ? "valid JSON" : "JSON");
+		return fail(err, SHIM_EX_UNRESOLVED, secret, key, what);
+	}
 	root = json_loadb(json, len, flags, &jerr);
 	if (!root && json_error_code(&jerr) == json_error_numeric_overflow)
 		root = json_loadb(json, len, flags | JSON_DECODE_INT_AS_REAL, &jerr);
@@ -125,13 +161,17 @@ static int load_object(json_t **out, const char *json, size_t len, const char *s
 		return fail(err, SHIM_EX_UNRESOLVED, secret, key, what);
 	}
 	if (!root) {
-		/* jerr.text quotes the input near the fault, and for a plain string the column
-		 * would tell its length: only a broken object gets its position. */
-		if (looks_like_object(json, len))
-			snprintf(what, sizeof(what), "%s is not valid JSON (line %d, column %d)",
-			         asked, jerr.line, jerr.column);
-		else
+		/* jerr.text quotes the input near the fault, and a column (or, for a plain
+		 * string, any position) would tell a value's length: only a broken object gets
+		 * its line and a fixed description; the column waits for debug level. */
+		if (looks_like_object(json, len)) {
+			snprintf(what, sizeof(what), "%s is not valid JSON (line %d: %s)", asked,
+			         jerr.line, jsonval_error_what(json_error_code(&jerr)));
+			log_debug("secret %s: the JSON error is at line %d, column %d",
+			          secret ? secret : "?", jerr.line, jerr.column);
+		} else {
 			snprintf(what, sizeof(what), "%s is not JSON", asked);
+		}
 		return fail(err, SHIM_EX_UNRESOLVED, secret, key, what);
 	}
 	if (!json_is_object(root)) {
@@ -141,6 +181,147 @@ static int load_object(json_t **out, const char *json, size_t len, const char *s
 	}
 	*out = root;
 	return 0;
+}
+
+/* ---- the source text: jansson keeps no number's digits, so non-string values are copied
+ * from the text jansson accepted; these scanners assume valid JSON but stay in bounds ---- */
+
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static size_t skip_ws(const char *s, size_t len, size_t i)
+{
+	while (i < len && is_ws(s[i]))
+		i++;
+	return i;
+}
+
+/* i at an opening quote: the index after the closing one (len when there is none). */
+static size_t skip_string(const char *s, size_t len, size_t i)
+{
+	for (i++; i < len; i++) {
+		if (s[i] == '\\')
+			i++;
+		else if (s[i] == '"')
+			return i + 1;
+	}
+	return len;
+}
+
+/* i at a value: the index after it. */
+static size_t skip_value(const char *s, size_t len, size_t i)
+{
+	size_t depth = 0;
+
+	if (i < len && s[i] == '"')
+		return skip_string(s, len, i);
+	if (i < len && (s[i] == '{' || s[i] == '[')) {
+		for (; i < len; i++) {
+			if (s[i] == '"')
+				i = skip_string(s, len, i) - 1;
+			else if (s[i] == '{' || s[i] == '[')
+				depth++;
+			else if ((s[i] == '}' || s[i] == ']') && --depth == 0)
+				return i + 1;
+		}
+		return len;
+	}
+	while (i < len && !is_ws(s[i]) && s[i] != ',' && s[i] != '}' && s[i] != ']')
+		i++;
+	return i;
+}
+
+/* Whether the string token tok (quotes included) reads as key[0..key_len). */
+static int key_matches(const char *tok, size_t tok_len, const char *key, size_t key_len)
+{
+	json_t *k;
+	int eq;
+
+	if (!memchr(tok, '\\', tok_len))
+		return tok_len == key_len + 2 && memcmp(tok + 1, key, key_len) == 0;
+	k = json_loadb(tok, tok_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	eq = json_is_string(k) && json_string_length(k) == key_len &&
+	     memcmp(json_string_value(k), key, key_len) == 0;
+	json_decref(k);
+	return eq;
+}
+
+/* A piece of the text. */
+struct span {
+	const char *p;
+	size_t len;
+};
+
+/* A cursor over the members of the top-level object. */
+struct members {
+	const char *s;
+	size_t len, i;
+};
+
+/* At the first member; 0 when the text is not an object. */
+static int members_start(struct members *m, const char *s, size_t len)
+{
+	size_t i = skip_ws(s, len, 0);
+
+	m->s = s;
+	m->len = len;
+	m->i = len;
+	if (i >= len || s[i] != '{')
+		return 0;
+	m->i = skip_ws(s, len, i + 1);
+	return 1;
+}
+
+/* The next member: its key token (quotes included) and its value's text; 0 at the end. */
+static int members_next(struct members *m, struct span *key, struct span *val)
+{
+	const char *s = m->s;
+	size_t len = m->len, i = m->i, k_end, v;
+
+	if (i >= len || s[i] != '"')
+		return 0;
+	k_end = skip_string(s, len, i);
+	*key = (struct span){s + i, k_end - i};
+	i = skip_ws(s, len, k_end);
+	if (i >= len || s[i] != ':')
+		return 0;
+	v = skip_ws(s, len, i + 1);
+	i = skip_value(s, len, v);
+	*val = (struct span){s + v, i - v};
+	i = skip_ws(s, len, i);
+	m->i = i < len && s[i] == ',' ? skip_ws(s, len, i + 1) : len;
+	return 1;
+}
+
+/* The text of the value of the top-level key: the last member of that name, the one jansson
+ * keeps. 1 when found. */
+static int find_value(struct span *out, const char *s, size_t len, const char *key, size_t key_len)
+{
+	struct members m;
+	struct span k, v;
+	int found = 0;
+
+	members_start(&m, s, len);
+	while (members_next(&m, &k, &v))
+		if (key_matches(k.p, k.len, key, key_len)) {
+			*out = v;
+			found = 1;
+		}
+	return found;
+}
+
+static size_t count_members(const char *s, size_t len)
+{
+	struct members m;
+	struct span k, v;
+	size_t n = 0;
+
+	members_start(&m, s, len);
+	while (members_next(&m, &k, &v))
+		n++;
+	return n;
 }
 
 /* ---- rendering ---- */
@@ -284,8 +465,38 @@ int jsonval_dump(char **out, size_t *len, const struct json_t *v)
 	return 0;
 }
 
-/* The variable value for v into b (which ends up non-NULL, NUL-terminated). */
-static int render(struct buf *b, json_t *v, const char *secret, const char *key,
+/* An object or array as compact JSON from its text: blanks between tokens dropped, numbers as
+ * written, strings as put_json_string writes them (an escaped one decoded and re-escaped). */
+static int put_text_compact(struct buf *b, const char *s, size_t len)
+{
+	for (size_t i = 0, e; i < len; i = e) {
+		json_t *str;
+
+		if (s[i] != '"') {
+			if (!is_ws(s[i]))
+				buf_putc(b, s[i]);
+			e = i + 1;
+			continue;
+		}
+		e = skip_string(s, len, i);
+		if (!memchr(s + i, '\\', e - i)) {
+			buf_put(b, s + i, e - i);
+			continue;
+		}
+		str = json_loadb(s + i, e - i, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+		if (!json_is_string(str)) {
+			json_decref(str);
+			return -1;
+		}
+		put_json_string(b, json_string_value(str), json_string_length(str));
+		json_decref(str);
+	}
+	return 0;
+}
+
+/* The variable value for v into b (which ends up non-NULL, NUL-terminated): a string from
+ * jansson, anything else from its text. */
+static int render(struct buf *b, json_t *v, struct span text, const char *secret, const char *key,
                   struct shim_err *err)
 {
 	if (json_is_string(v)) {
@@ -295,9 +506,10 @@ static int render(struct buf *b, json_t *v, const char *secret, const char *key,
 			            "can hold");
 		buf_put(b, json_string_value(v), json_string_length(v));
 	} else if (json_is_object(v) || json_is_array(v)) {
-		put_compact(b, v);
+		if (put_text_compact(b, text.p, text.len) < 0)
+			return fail(err, SHIM_EX_INTERNAL, secret, key, "cannot be read back");
 	} else {
-		put_scalar(b, v);
+		buf_put(b, text.p, text.len);
 	}
 	buf_grow(b, 0);
 	if (buf_oom(b))
@@ -334,18 +546,24 @@ int jsonval_get(char **out, const char *json, size_t len, const char *key, const
 {
 	struct buf b = BUF_INIT;
 	json_t *root = NULL, *v;
+	struct span text;
 	int rc = -1;
 
-	if (load_object(&root, json, len, secret_name, key ? key : "", err) < 0)
+	key = key ? key : "";
+	if (load_object(&root, json, len, secret_name, key, err) < 0)
 		return -1;
-	v = json_object_get(root, key ? key : "");
+	v = json_object_get(root, key);
 	if (!v) {
 		char what[KEYS_TEXT + KEY_SHOWN + 64];
 		missing_key(what, sizeof(what), root);
-		fail(err, SHIM_EX_UNRESOLVED, secret_name, key ? key : "", what);
+		fail(err, SHIM_EX_UNRESOLVED, secret_name, key, what);
 		goto out;
 	}
-	if (render(&b, v, secret_name, key, err) < 0)
+	if (!find_value(&text, json, len, key, strlen(key))) {
+		fail(err, SHIM_EX_INTERNAL, secret_name, key, "cannot be found in the text");
+		goto out;
+	}
+	if (render(&b, v, text, secret_name, key, err) < 0)
 		goto out;
 	*out = buf_detach(&b);
 	rc = 0;
@@ -371,22 +589,42 @@ static int check_no_nul(json_t *root, const char *secret, struct shim_err *err)
 	return 0;
 }
 
+/* Each key's text: the members in the text's order are jansson's when no key repeats; else
+ * (or when they disagree) the key is looked up. 1 when found. */
+static int each_value(struct span *out, struct members *m, int repeats, const char *key,
+                      size_t key_len)
+{
+	struct span k;
+
+	if (!repeats && members_next(m, &k, out) && key_matches(k.p, k.len, key, key_len))
+		return 1;
+	return find_value(out, m->s, m->len, key, key_len);
+}
+
 int jsonval_each_key(const char *json, size_t len, const char *secret_name, jsonval_key_fn fn,
                      void *ctx, struct shim_err *err)
 {
 	struct buf b = BUF_INIT;
+	struct members m;
 	json_t *root = NULL;
+	int rc, repeats;
 	void *it;
-	int rc;
 
 	if (load_object(&root, json, len, secret_name, NULL, err) < 0)
 		return -1;
 	rc = check_no_nul(root, secret_name, err);
+	repeats = count_members(json, len) != json_object_size(root);
+	members_start(&m, json, len);
 	for (it = json_object_iter(root); it && rc == 0; it = json_object_iter_next(root, it)) {
 		const char *key = json_object_iter_key(it); /* jansson refuses NUL in keys */
+		struct span text;
 
 		buf_clear(&b);
-		rc = render(&b, json_object_iter_value(it), secret_name, key, err);
+		if (!each_value(&text, &m, repeats, key, json_object_iter_key_len(it)))
+			rc = fail(err, SHIM_EX_INTERNAL, secret_name, key,
+			          "cannot be found in the text");
+		else
+			rc = render(&b, json_object_iter_value(it), text, secret_name, key, err);
 		if (rc == 0)
 			rc = fn(ctx, key, b.ptr, err);
 	}

@@ -8,6 +8,7 @@
 #include "dotenv.h"
 #include "env.h"
 #include "file.h"
+#include "jsonval.h"
 #include "log.h"
 #include "wipe.h"
 
@@ -307,6 +308,12 @@ int mapping_import(struct mapping *m, char **envp, const char *name, const char 
 		          "%s: already set, kept (not imported from %s)", name, origin);
 		return note_override(m, name, VAR_IMPORT, v ? v->source : VAR_ENV);
 	}
+	if (!env_name_importable(name)) {
+		log_warn("%s: not imported from %s: an import never sets loader, proxy or AWS "
+		         "credential and endpoint variables (map it by name to set it)",
+		         name, origin);
+		return 0;
+	}
 	if (inherited)
 		log_warn("environment: an empty value counts as unset: %s (imported from %s)", name,
 		         origin);
@@ -565,8 +572,9 @@ static int td_load(struct taskdef_ctx *t, struct mapping *m, const struct shim_o
 	if (file_read(&data, &len, t->path, MAX_INPUT_FILE, "task definition", err) < 0)
 		return -1;
 	if (!(t->root = json_loadb(data, len, 0, &jerr))) {
+		/* jerr.text quotes the input, and a task definition holds values */
 		shim_err_set(err, SHIM_EX_DATA, "task definition %s:%d:%d: %s", t->path, jerr.line,
-		             jerr.column, jerr.text);
+		             jerr.column, jsonval_error_what(json_error_code(&jerr)));
 		goto out;
 	}
 	td = json_object_get(t->root, "taskDefinition");

@@ -12,6 +12,7 @@
 #include "env.h"
 #include "explain.h"
 #include "iam.h"
+#include "harden.h"
 #include "jsonval.h"
 #include "log.h"
 #include "mapping.h"
@@ -31,6 +32,12 @@
 #include <unistd.h>
 
 extern char **environ;
+
+/* Before main and before anything is fetched: not dumpable, no job-control stop (harden.h). */
+__attribute__((constructor(101))) static void resolve_harden(void)
+{
+	harden_start();
+}
 
 static const char *status_word(int status)
 {
@@ -325,8 +332,10 @@ static int exec_command(const struct shim_opts *o, const struct mapping *m)
 		return SHIM_EX_INTERNAL;
 	}
 	fflush(NULL);
+	harden_restore();
 	execvpe(command[0], command, env);
 	e = errno;
+	harden_start();
 	env_free(env); /* it holds values */
 	log_error("cannot run \"%s\": %s", command[0], strerror(e));
 	return shim_exec_status(e);

@@ -202,12 +202,14 @@ static void test_empty_and_unterminated_last_line(void)
 	dotenv_free(&d);
 }
 
+#define BAD_NAME "invalid variable name before '=' (a value that spans lines must be quoted)"
+
 static void test_errors(void)
 {
-	CHECK(fails_with("A=1\n1X=2\n", "app.env:2: invalid variable name \"1X\""));
-	CHECK(fails_with("A-B=1\n", "app.env:1: invalid variable name \"A-B\""));
-	CHECK(fails_with("A B=1\n", "app.env:1: invalid variable name \"A B\""));
-	CHECK(fails_with("\xc3\xa9=1\n", "app.env:1: invalid variable name \"\\xc3\\xa9\""));
+	CHECK(fails_with("A=1\n1X=2\n", "app.env:2: " BAD_NAME));
+	CHECK(fails_with("A-B=1\n", "app.env:1: " BAD_NAME));
+	CHECK(fails_with("A B=1\n", "app.env:1: " BAD_NAME));
+	CHECK(fails_with("\xc3\xa9=1\n", "app.env:1: " BAD_NAME));
 	CHECK(fails_with("=1\n", "app.env:1: no variable name before '='"));
 	CHECK(fails_with("  = x\n", "app.env:1: no variable name before '='"));
 	CHECK(fails_with("A=\"abc\n\ndef\n", "app.env:1: unterminated double quote"));
@@ -239,21 +241,49 @@ static void test_errors_hide_values(void)
 	struct dotenv d = {0};
 	struct shim_err err = {0};
 
-	/* An unquoted multi-line PEM: the stray line is reported by number only. */
+	/* An unquoted multi-line PEM: reported at its first line, by number only. */
 	CHECK_INT(parse(&d, "KEY=-----BEGIN KEY-----\nMIIEvQIBADAN+gkqhkiG9w0BAQEF/ASC\n", &err),
 	          -1);
 	CHECK(strstr(err.msg, "MIIE") == NULL);
-	CHECK(strstr(err.msg, "app.env:2:") == err.msg);
+	CHECK(strstr(err.msg, "app.env:1:") == err.msg);
 	/* A base64 line with '=' padding looks like an assignment with a long name. */
 	CHECK_INT(
 	        parse(&d, "KEY=x\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBA+C7==\n", &err),
 	        -1);
 	CHECK(strstr(err.msg, "MIIE") == NULL);
-	CHECK_STR(err.msg, "app.env:2: invalid variable name (52 bytes before '=')");
+	CHECK_STR(err.msg, "app.env:2: " BAD_NAME);
 	CHECK_INT(parse(&d, "PW=\"hunter2-secret\" trailing-secret\n", &err), -1);
 	CHECK(strstr(err.msg, "hunter2") == NULL && strstr(err.msg, "trailing") == NULL);
 	CHECK_INT(parse(&d, "PW=\"hunter2-secret\n", &err), -1);
 	CHECK(strstr(err.msg, "hunter2") == NULL);
+	/* A fragment of a value before a '=' is never echoed, however short. */
+	CHECK_INT(parse(&d, "KEY=x\nab+cd/ef==\n", &err), -1);
+	CHECK_STR(err.msg, "app.env:2: " BAD_NAME);
+}
+
+/* An unquoted PEM block is refused at its first line, by the file and line: its body lines
+ * would otherwise read as entries, some with valid names made of the key. */
+static void test_unquoted_pem(void)
+{
+	struct dotenv d = {0};
+	struct shim_err err = {0};
+
+	CHECK_INT(parse(&d,
+	                "A=1\nKEY=-----BEGIN PRIVATE KEY-----\n"
+	                "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n"
+	                "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSj=\n-----END PRIVATE KEY-----\n",
+	                &err),
+	          -1);
+	CHECK_STR(err.msg,
+	          "app.env:2: the PEM block of KEY spans lines unquoted (quote the value)");
+	CHECK(d.v == NULL);
+	/* quoted, or with \n escapes on one line, it is a value like any other */
+	CHECK_INT(parse(&d, "KEY=\"-----BEGIN K-----\nMIIE\n-----END K-----\"\n", &err), 0);
+	CHECK(entry_is(&d, 0, "KEY", "-----BEGIN K-----\nMIIE\n-----END K-----", 1));
+	dotenv_free(&d);
+	CHECK_INT(parse(&d, "KEY=-----BEGIN K-----\\nMIIE\\n-----END K-----\n", &err), 0);
+	CHECK_INT(d.n, 1);
+	dotenv_free(&d);
 }
 
 static void test_null_path(void)
@@ -262,7 +292,7 @@ static void test_null_path(void)
 	struct shim_err err = {0};
 
 	CHECK_INT(dotenv_parse(&d, "1=2", 3, NULL, &err), -1);
-	CHECK_STR(err.msg, "(env file):1: invalid variable name \"1\"");
+	CHECK_STR(err.msg, "(env file):1: " BAD_NAME);
 	dotenv_free(NULL);
 }
 
@@ -500,6 +530,7 @@ int main(void)
 	RUN(test_errors);
 	RUN(test_nul_byte);
 	RUN(test_errors_hide_values);
+	RUN(test_unquoted_pem);
 	RUN(test_null_path);
 	RUN(test_dotenv_round_trip);
 	RUN(test_dotenv_bare_when_safe);

@@ -86,6 +86,51 @@ static size_t count(char **env)
 	return n;
 }
 
+/* What an import may not set: the loader's, the proxies' (any case) and the AWS clients'
+ * credential and endpoint variables; look-alikes are ordinary names. */
+static void test_name_importable(void)
+{
+	static const char *const refused[] = {"LD_PRELOAD",
+	                                      "LD_LIBRARY_PATH",
+	                                      "LD_AUDIT",
+	                                      "HTTP_PROXY",
+	                                      "http_proxy",
+	                                      "Https_Proxy",
+	                                      "NO_PROXY",
+	                                      "no_proxy",
+	                                      "ALL_PROXY",
+	                                      "all_proxy",
+	                                      "SSLKEYLOGFILE",
+	                                      "AWS_ACCESS_KEY_ID",
+	                                      "AWS_SECRET_ACCESS_KEY",
+	                                      "AWS_SESSION_TOKEN",
+	                                      "AWS_ENDPOINT_URL",
+	                                      "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+	                                      "AWS_CA_BUNDLE",
+	                                      "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+	                                      "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+	                                      "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+	                                      "AWS_PROFILE",
+	                                      "AWS_CONFIG_FILE",
+	                                      "AWS_SHARED_CREDENTIALS_FILE",
+	                                      "AWS_WEB_IDENTITY_TOKEN_FILE",
+	                                      "AWS_ROLE_ARN"};
+	static const char *const allowed[] = {
+	        "DB_PASSWORD",     "ld_preload_note", "LDAP_URL",   "MY_HTTP_PROXY",
+	        "HTTP_PROXY_HOST", "AWS_REGION",      "AWS_BUCKET", "PROXY"};
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (env_name_importable(refused[i])) {
+			unit_cur_failed++;
+			fprintf(stderr, "  %s importable\n", refused[i]);
+		}
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		if (!env_name_importable(allowed[i])) {
+			unit_cur_failed++;
+			fprintf(stderr, "  %s refused\n", allowed[i]);
+		}
+}
+
 static void test_build(void)
 {
 	char *envp[] = {"PATH=/bin", "DB=arn:aws:secretsmanager:us-east-1:123456789012:secret:db",
@@ -158,6 +203,7 @@ int main(void)
 {
 	RUN(test_lookup);
 	RUN(test_name_valid);
+	RUN(test_name_importable);
 	RUN(test_build);
 	RUN(test_build_out_of_memory);
 	return unit_done("test_env");

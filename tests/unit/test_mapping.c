@@ -137,6 +137,8 @@ static void test_container_selection(void)
 	CHECK(strstr(e.msg, "no container c"));
 }
 
+static char unit_last_msg[sizeof(((struct shim_err *)0)->msg)];
+
 static void expect_bad(const char *json, const char *needle)
 {
 	const char *td = write_file("bad.json", json);
@@ -145,6 +147,7 @@ static void expect_bad(const char *json, const char *needle)
 
 	CHECK_INT(build(&m, &e, (char *[]){NULL}, td, NULL, NULL), -1);
 	CHECK_INT(e.status, SHIM_EX_DATA);
+	snprintf(unit_last_msg, sizeof(unit_last_msg), "%s", e.msg);
 	if (!strstr(e.msg, needle)) {
 		unit_cur_failed++;
 		fprintf(stderr, "\"%s\" lacks \"%s\"\n", e.msg, needle);
@@ -157,6 +160,14 @@ static void test_bad_task_definitions(void)
 	struct shim_err e;
 
 	expect_bad("{\"containerDefinitions\":[", "bad.json:1:");
+	/* the position and a fixed description, never jansson's text, which quotes the input */
+	expect_bad("{\"containerDefinitions\":[{\"name\":\"w\",\"environment\":[{\"name\":\"PW\","
+	           "\"value\":\"Sup3rS3cretP@ss\x01\"}]}]}",
+	           "bad.json:1:89: invalid syntax");
+	CHECK(strstr(unit_last_msg, "Sup3r") == NULL);
+	expect_bad("{\"containerDefinitions\":[]}\n\"Sup3rS3cretP@ss\"",
+	           "bad.json:2:17: text after");
+	CHECK(strstr(unit_last_msg, "Sup3r") == NULL);
 	expect_bad("[]", "no containerDefinitions");
 	expect_bad("{\"containerDefinitions\":[]}", "no containerDefinitions");
 	expect_bad("{\"containerDefinitions\":[{\"image\":\"x\"}]}", "has no name");
