@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,46 +363,42 @@ static int apply_word(struct shim_opts *o, int id, const char *value, const char
 	                    value, words);
 }
 
-/* Store one value; src names the option or variable for messages, from_env selects the
- * environment's spelling (comma lists, booleans). */
-/* The options that set a string (borrowed from argv or envp). */
+/* The options that set a string (borrowed from argv or envp), and those that set a flag: where
+ * each one's value goes in struct shim_opts. */
+static const struct {
+	int id;
+	size_t at;
+} string_opts[] =
+        {
+                {O_TASKDEF, offsetof(struct shim_opts, task_definition)},
+                {O_CONTAINER, offsetof(struct shim_opts, container)},
+                {O_PROFILE, offsetof(struct shim_opts, profile)},
+                {O_STORE, offsetof(struct shim_opts, store)},
+                {O_REGION, offsetof(struct shim_opts, region)},
+                {O_AUDIT, offsetof(struct shim_opts, audit)},
+},
+  flag_opts[] = {
+          {O_CHECK, offsetof(struct shim_opts, check)},
+          {O_DIGEST, offsetof(struct shim_opts, digest)},
+          {O_HELP, offsetof(struct shim_opts, help)},
+          {O_VERSION, offsetof(struct shim_opts, version)},
+          {O_SUBREAPER, offsetof(struct shim_opts, subreaper)},
+};
+
 static const char **string_slot(struct shim_opts *o, int id)
 {
-	switch (id) {
-	case O_TASKDEF:
-		return &o->task_definition;
-	case O_CONTAINER:
-		return &o->container;
-	case O_PROFILE:
-		return &o->profile;
-	case O_STORE:
-		return &o->store;
-	case O_REGION:
-		return &o->region;
-	case O_AUDIT:
-		return &o->audit;
-	default:
-		return NULL;
-	}
+	for (size_t i = 0; i < sizeof(string_opts) / sizeof(string_opts[0]); i++)
+		if (string_opts[i].id == id)
+			return (const char **)(void *)((char *)o + string_opts[i].at);
+	return NULL;
 }
 
-/* The options that set a flag. */
 static int *flag_slot(struct shim_opts *o, int id)
 {
-	switch (id) {
-	case O_CHECK:
-		return &o->check;
-	case O_DIGEST:
-		return &o->digest;
-	case O_HELP:
-		return &o->help;
-	case O_VERSION:
-		return &o->version;
-	case O_SUBREAPER:
-		return &o->subreaper;
-	default:
-		return NULL;
-	}
+	for (size_t i = 0; i < sizeof(flag_opts) / sizeof(flag_opts[0]); i++)
+		if (flag_opts[i].id == id)
+			return (int *)(void *)((char *)o + flag_opts[i].at);
+	return NULL;
 }
 
 /* --ssm-path, --secret-json, --env-file: repeatable; their variables are comma lists (but for
@@ -465,6 +462,8 @@ static int apply_fd(struct shim_opts *o, const char *value, const char *src, str
 	return 0;
 }
 
+/* Store one value; src names the option or variable for messages, from_env selects the
+ * environment's spelling (comma lists, booleans). */
 static int apply(struct shim_opts *o, const struct opt_def *d, const char *value, const char *src,
                  int from_env, struct shim_err *err)
 {
