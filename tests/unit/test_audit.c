@@ -8,20 +8,6 @@
 
 static char dir[] = "/tmp/test_audit.XXXXXX";
 
-static const char *write_file(const char *name, const char *text)
-{
-	static char path[4][256];
-	static int next;
-	char *p = path[next++ % 4];
-	FILE *f;
-
-	snprintf(p, 256, "%s/%s", dir, name);
-	f = fopen(p, "w");
-	fputs(text, f);
-	fclose(f);
-	return p;
-}
-
 #define TD                                                                                         \
 	"{\"containerDefinitions\":[{\"name\":\"w\",\"environment\":["                             \
 	"{\"name\":\"PORT\",\"value\":\"8000\"}],"                                                 \
@@ -38,9 +24,9 @@ static int build(struct mapping *m, int with_import)
 
 	if (opts_parse(&o, with_import ? 3 : 1, argv, (char *[]){NULL}, &e) < 0)
 		return -1;
-	o.task_definition = write_file("td.json", TD);
+	o.task_definition = unit_write_file(dir, "td.json", TD);
 	o.env_files.v = malloc(sizeof(char *));
-	o.env_files.v[0] = strdup(write_file("dev.env", "LOCAL=1\n"));
+	o.env_files.v[0] = strdup(unit_write_file(dir, "dev.env", "LOCAL=1\n"));
 	o.env_files.n = 1;
 	rc = mapping_build(m, &o, (char *[]){NULL}, &e);
 	opts_free(&o);
@@ -64,8 +50,8 @@ static void test_keys(void)
 	struct audit a;
 
 	snprintf(ex, sizeof(ex), "%s",
-	         write_file(".env.example",
-	                    "# template\nDB=\nPORT=1\nNOPE=\nexport LOCAL\nNOPE=2\n"));
+	         unit_write_file(dir, ".env.example",
+	                         "# template\nDB=\nPORT=1\nNOPE=\nexport LOCAL\nNOPE=2\n"));
 	CHECK_INT(build(&m, 0), 0);
 	CHECK_INT(audit_run(&a, ex, &m, &e), 0);
 	/* the file's keys once each, in file order, then what it lacks */
@@ -103,7 +89,7 @@ static void test_bad_file(void)
 	CHECK_INT(audit_run(&a, path, &m, &e), -1);
 	CHECK(e.status == SHIM_EX_DATA && strstr(e.msg, "absent.env") && !strchr(e.msg, '\n'));
 	e = (struct shim_err){0};
-	CHECK_INT(audit_run(&a, write_file("bad.env", "OK=1\n1BAD=x\n"), &m, &e), -1);
+	CHECK_INT(audit_run(&a, unit_write_file(dir, "bad.env", "OK=1\n1BAD=x\n"), &m, &e), -1);
 	CHECK(e.status == SHIM_EX_DATA && strstr(e.msg, "bad.env:2"));
 	e = (struct shim_err){0};
 	CHECK_INT(audit_run(&a, dir, &m, &e), -1); /* a directory */

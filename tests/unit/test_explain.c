@@ -9,20 +9,6 @@
 
 static char dir[] = "/tmp/test_explain.XXXXXX";
 
-static const char *write_file(const char *name, const char *text)
-{
-	static char path[4][256];
-	static int next;
-	char *p = path[next++ % 4];
-	FILE *f;
-
-	snprintf(p, 256, "%s/%s", dir, name);
-	f = fopen(p, "w");
-	fputs(text, f);
-	fclose(f);
-	return p;
-}
-
 #define SM "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-Xy9Ab1"
 #define TD                                                                                         \
 	"{\"containerDefinitions\":[{\"name\":\"w\",\"environment\":["                             \
@@ -44,9 +30,9 @@ static int build(struct mapping *m)
 
 	if (opts_parse(&o, 1, argv, (char *[]){NULL}, &e) < 0)
 		return -1;
-	o.task_definition = write_file("td.json", TD);
+	o.task_definition = unit_write_file(dir, "td.json", TD);
 	o.env_files.v = malloc(sizeof(char *));
-	o.env_files.v[0] = strdup(write_file("dev.env", "MODE=env-file-mode-value\n"));
+	o.env_files.v[0] = strdup(unit_write_file(dir, "dev.env", "MODE=env-file-mode-value\n"));
 	o.env_files.n = 1;
 	rc = mapping_build(m, &o, env, &e);
 	opts_free(&o);

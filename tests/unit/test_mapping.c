@@ -8,20 +8,6 @@
 
 static char dir[] = "/tmp/test_mapping.XXXXXX";
 
-static const char *write_file(const char *name, const char *text)
-{
-	static char path[4][256];
-	static int next;
-	char *p = path[next++ % 4];
-	FILE *f;
-
-	snprintf(p, 256, "%s/%s", dir, name);
-	f = fopen(p, "w");
-	fputs(text, f);
-	fclose(f);
-	return p;
-}
-
 static int build(struct mapping *m, struct shim_err *e, char **env, const char *td,
                  const char *container, const char *envfile)
 {
@@ -58,8 +44,9 @@ static int build(struct mapping *m, struct shim_err *e, char **env, const char *
 
 static void test_task_definition_and_precedence(void)
 {
-	const char *td = write_file("td.json", TD_ONE);
-	const char *envf = write_file("x.env", "KEEP=file\nFROMFILE=" SM_ARN "\nexport LIT=a b\n");
+	const char *td = unit_write_file(dir, "td.json", TD_ONE);
+	const char *envf =
+	        unit_write_file(dir, "x.env", "KEEP=file\nFROMFILE=" SM_ARN "\nexport LIT=a b\n");
 	char *env[] = {"PATH=/bin", "CFG=set-by-ecs", NULL};
 	struct mapping m;
 	struct shim_err e;
@@ -112,13 +99,13 @@ static void test_environment_references(void)
 
 static void test_container_selection(void)
 {
-	const char *two =
-	        write_file("two.json",
-	                   "{\"taskDefinition\":{\"containerDefinitions\":["
-	                   "{\"name\":\"app\",\"secrets\":[{\"name\":\"X\",\"valueFrom\":\"/x\"}]},"
-	                   "{\"name\":\"sidecar\",\"essential\":false}]}}");
-	const char *none = write_file(
-	        "none.json", "{\"containerDefinitions\":[{\"name\":\"a\"},{\"name\":\"b\"}]}");
+	const char *two = unit_write_file(
+	        dir, "two.json",
+	        "{\"taskDefinition\":{\"containerDefinitions\":["
+	        "{\"name\":\"app\",\"secrets\":[{\"name\":\"X\",\"valueFrom\":\"/x\"}]},"
+	        "{\"name\":\"sidecar\",\"essential\":false}]}}");
+	const char *none = unit_write_file(
+	        dir, "none.json", "{\"containerDefinitions\":[{\"name\":\"a\"},{\"name\":\"b\"}]}");
 	struct mapping m;
 	struct shim_err e;
 
@@ -141,7 +128,7 @@ static char unit_last_msg[sizeof(((struct shim_err *)0)->msg)];
 
 static void expect_bad(const char *json, const char *needle)
 {
-	const char *td = write_file("bad.json", json);
+	const char *td = unit_write_file(dir, "bad.json", json);
 	struct mapping m;
 	struct shim_err e;
 
@@ -183,9 +170,9 @@ static void test_bad_task_definitions(void)
 	CHECK_INT(build(&m, &e, (char *[]){NULL}, "/nonexistent/td.json", NULL, NULL), -1);
 	CHECK(e.status == SHIM_EX_DATA && strstr(e.msg, "/nonexistent/td.json"));
 	/* a reference that does not parse fails its variable only */
-	const char *td =
-	        write_file("ref.json", "{\"containerDefinitions\":[{\"name\":\"w\",\"secrets\":"
-	                               "[{\"name\":\"A\",\"valueFrom\":\"a:b:c\"}]}]}");
+	const char *td = unit_write_file(dir, "ref.json",
+	                                 "{\"containerDefinitions\":[{\"name\":\"w\",\"secrets\":"
+	                                 "[{\"name\":\"A\",\"valueFrom\":\"a:b:c\"}]}]}");
 	CHECK_INT(build(&m, &e, (char *[]){NULL}, td, NULL, NULL), 0);
 	CHECK(m.n == 1 && m.vars[0].fail.status == SHIM_EX_DATA);
 	mapping_free(&m);
@@ -215,7 +202,7 @@ static int build_argv(struct mapping *m, struct shim_err *e, char **env, char **
  * (as on ECS), before the command line's; with a command of its own they do not. */
 static void test_entrypoint_options(void)
 {
-	const char *envf = write_file("ep.env", "FROM_EP_FILE=1\n");
+	const char *envf = unit_write_file(dir, "ep.env", "FROM_EP_FILE=1\n");
 	char words[600];
 	const char *td;
 	struct mapping m;
@@ -229,7 +216,7 @@ static void test_entrypoint_options(void)
 	{
 		char json[1200];
 		snprintf(json, sizeof(json), TD_ENTRY("%s"), words);
-		td = write_file("ep.json", json);
+		td = unit_write_file(dir, "ep.json", json);
 	}
 	CHECK_INT(build_argv(&m, &e, (char *[]){NULL},
 	                     (char *[]){"covenant-shim", "-t", (char *)td, "--ssm-path", "/mine",
@@ -253,7 +240,8 @@ static void test_entrypoint_options(void)
 	mapping_free(&m);
 
 	/* options the shim would refuse on ECS are refused here, naming the entryPoint */
-	td = write_file("ep-bad.json", TD_ENTRY("\"covenant-shim\",\"--no-such\",\"--\""));
+	td = unit_write_file(dir, "ep-bad.json",
+	                     TD_ENTRY("\"covenant-shim\",\"--no-such\",\"--\""));
 	CHECK_INT(build_argv(&m, &e, (char *[]){NULL},
 	                     (char *[]){"covenant-shim", "-t", (char *)td, NULL}),
 	          -1);
@@ -261,7 +249,7 @@ static void test_entrypoint_options(void)
 	      strstr(e.msg, "--no-such"));
 
 	/* an entryPoint that is not the shim is all command */
-	td = write_file("ep-app.json", TD_ENTRY("\"/bin/sh\",\"-c\""));
+	td = unit_write_file(dir, "ep-app.json", TD_ENTRY("\"/bin/sh\",\"-c\""));
 	CHECK_INT(build_argv(&m, &e, (char *[]){NULL},
 	                     (char *[]){"covenant-shim", "-t", (char *)td, NULL}),
 	          0);
@@ -274,8 +262,8 @@ static void test_entrypoint_options(void)
  * are literals; a value that starts like an ARN but does not parse fails its variable. */
 static void test_taskdef_environment_arns(void)
 {
-	const char *td = write_file(
-	        "envarn.json",
+	const char *td = unit_write_file(
+	        dir, "envarn.json",
 	        "{\"containerDefinitions\":[{\"name\":\"w\",\"environment\":["
 	        "{\"name\":\"K\",\"value\":\"" SM_ARN ":K::\"},"
 	        "{\"name\":\"TYPO\",\"value\":\"arn:aws:secretsmanager:us-east-1:123456789012:"
@@ -301,13 +289,13 @@ static void test_taskdef_environment_arns(void)
 /* An empty value (environment, env file, `environment`) counts as unset: it hides nothing. */
 static void test_empty_values(void)
 {
-	const char *td =
-	        write_file("empty.json",
-	                   "{\"containerDefinitions\":[{\"name\":\"w\",\"environment\":["
-	                   "{\"name\":\"A\",\"value\":\"td-a\"},{\"name\":\"B\",\"value\":\"\"}],"
-	                   "\"secrets\":[{\"name\":\"B\",\"valueFrom\":\"/b\"},"
-	                   "{\"name\":\"SECRET_KEY\",\"valueFrom\":\"/k\"}]}]}");
-	const char *envf = write_file("empty.env", "A=\nC=\n");
+	const char *td = unit_write_file(
+	        dir, "empty.json",
+	        "{\"containerDefinitions\":[{\"name\":\"w\",\"environment\":["
+	        "{\"name\":\"A\",\"value\":\"td-a\"},{\"name\":\"B\",\"value\":\"\"}],"
+	        "\"secrets\":[{\"name\":\"B\",\"valueFrom\":\"/b\"},"
+	        "{\"name\":\"SECRET_KEY\",\"valueFrom\":\"/k\"}]}]}");
+	const char *envf = unit_write_file(dir, "empty.env", "A=\nC=\n");
 	char *env[] = {"SECRET_KEY=", NULL};
 	struct mapping m;
 	struct shim_err e;
@@ -326,12 +314,14 @@ static void test_empty_values(void)
 /* --check maps the references of variables a stronger source sets, as kept. */
 static void test_kept_references_in_check(void)
 {
-	const char *td = write_file("kept.json",
-	                            "{\"containerDefinitions\":[{\"name\":\"w\",\"environment\":["
-	                            "{\"name\":\"E\",\"value\":\"" SM_ARN ":E::\"}],"
-	                            "\"secrets\":[{\"name\":\"F\",\"valueFrom\":\"/f\"},"
-	                            "{\"name\":\"G\",\"valueFrom\":\"/g\"}]}]}");
-	const char *envf = write_file("kept.env", "F=file\nE=" SM_ARN ":X::\nE=" SM_ARN ":Y::\n");
+	const char *td =
+	        unit_write_file(dir, "kept.json",
+	                        "{\"containerDefinitions\":[{\"name\":\"w\",\"environment\":["
+	                        "{\"name\":\"E\",\"value\":\"" SM_ARN ":E::\"}],"
+	                        "\"secrets\":[{\"name\":\"F\",\"valueFrom\":\"/f\"},"
+	                        "{\"name\":\"G\",\"valueFrom\":\"/g\"}]}]}");
+	const char *envf =
+	        unit_write_file(dir, "kept.env", "F=file\nE=" SM_ARN ":X::\nE=" SM_ARN ":Y::\n");
 	char *env[] = {"E=inherited", NULL};
 	struct mapping m;
 	struct shim_err e;
@@ -365,14 +355,15 @@ static void test_kept_references_in_check(void)
  * replaced by a later one of its own source is no override. */
 static void test_overrides(void)
 {
-	const char *td = write_file("ovr.json",
-	                            "{\"containerDefinitions\":[{\"name\":\"w\",\"environment\":["
-	                            "{\"name\":\"E\",\"value\":\"td\"},"
-	                            "{\"name\":\"F\",\"value\":\"td\"}],"
-	                            "\"secrets\":[{\"name\":\"E\",\"valueFrom\":\"/e\"},"
-	                            "{\"name\":\"G\",\"valueFrom\":\"/g\"},"
-	                            "{\"name\":\"G\",\"valueFrom\":\"/g2\"}]}]}");
-	const char *envf = write_file("ovr.env", "E=file\nE=file2\nF=file\n");
+	const char *td =
+	        unit_write_file(dir, "ovr.json",
+	                        "{\"containerDefinitions\":[{\"name\":\"w\",\"environment\":["
+	                        "{\"name\":\"E\",\"value\":\"td\"},"
+	                        "{\"name\":\"F\",\"value\":\"td\"}],"
+	                        "\"secrets\":[{\"name\":\"E\",\"valueFrom\":\"/e\"},"
+	                        "{\"name\":\"G\",\"valueFrom\":\"/g\"},"
+	                        "{\"name\":\"G\",\"valueFrom\":\"/g2\"}]}]}");
+	const char *envf = unit_write_file(dir, "ovr.env", "E=file\nE=file2\nF=file\n");
 	char *env[] = {"E=inherited", NULL};
 	struct mapping m;
 	struct shim_err e;

@@ -64,6 +64,23 @@ static const char *unit_cur;
 			unit_passed++;                                                             \
 	} while (0)
 
+/* Write text to dir/name (a test's temporary directory); the path stays valid for the next
+ * three calls. */
+static inline const char *unit_write_file(const char *dir, const char *name, const char *text)
+{
+	static char path[4][512];
+	static int next;
+	char *p = path[next++ % 4];
+	FILE *f;
+
+	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
+	if ((f = fopen(p, "w"))) {
+		fputs(text, f);
+		fclose(f);
+	}
+	return p;
+}
+
 static inline int unit_done(const char *suite)
 {
 	if (unit_skipped)
