@@ -6,7 +6,7 @@
 #include "err.h"
 #include "log.h"
 
-#define SHIM_VERSION "0.1.0"
+#define SHIM_VERSION "0.2.0"
 #define SHIM_NSIG    65 /* signals 1 to 64, as Linux numbers them */
 
 enum print_format { PRINT_NONE = 0, PRINT_DOTENV, PRINT_JSON, PRINT_SHELL };
