@@ -5,6 +5,9 @@ the Markdown table and the bars.
 usage: resolve-table.py full-arns TASK_DEFINITION OUT
            OUT is TASK_DEFINITION with every Secrets Manager ARN completed with the -XXXXXX
            suffix the emulator gave that secret, as the ARNs of a production task definition
+       resolve-table.py aws-store STORE TASK_DEFINITION OUT
+           OUT is STORE with each secret keyed by the full ARN the task definition names for it
+           (the emulator plays AWS: it answers a full ARN only for the suffix it holds)
        resolve-table.py verify STORE TASK_DEFINITION ENV_JSON
            exit 0 when ENV_JSON (a dump of os.environ) holds every variable of the task
            definition's `secrets` byte for byte as the store has it; else names what differs
@@ -61,6 +64,18 @@ def store_parameter(value):
     if isinstance(value, list):
         return ",".join(value)
     return value["value"] if isinstance(value, dict) else value
+
+
+def aws_store(store_path, td_path, out_path):
+    with open(store_path, encoding="utf-8") as f:
+        store = json.load(f)
+    with open(td_path, encoding="utf-8") as f:
+        arns = set(re.findall(r'arn:aws:secretsmanager:[^:"]+:[0-9]+:secret:[^:"]+-[A-Za-z0-9]{6}',
+                              f.read()))
+    by_name = {a.split(":secret:", 1)[1][:-7]: a for a in arns}
+    store["secrets"] = {by_name.get(k, k): v for k, v in store.get("secrets", {}).items()}
+    with open(out_path, "w", encoding="utf-8") as f:
+        json.dump(store, f)
 
 
 def full_arns(td_path, out_path):
@@ -271,6 +286,8 @@ def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "full-arns":
         return full_arns(*args)
+    if cmd == "aws-store":
+        return aws_store(*args)
     if cmd == "verify":
         return verify(*args)
     if cmd == "calls":

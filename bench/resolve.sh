@@ -64,7 +64,9 @@ fi
 # without running its trap, the emulator sees end of file and stops (--exit-on-stdin-eof).
 mkfifo "$WORK/hold"
 exec 7<>"$WORK/hold"
-"$PY" tests/fake_aws/server.py --store "$STORE" --tls-dir "$WORK/tls" --log "$WORK/requests.jsonl" \
+# The emulator holds each secret under the full ARN the task definition names (as AWS does).
+"$PY" bench/resolve-table.py aws-store "$STORE" "$TD_NAMES" "$WORK/aws-store.json"
+"$PY" tests/fake_aws/server.py --store "$WORK/aws-store.json" --tls-dir "$WORK/tls" --log "$WORK/requests.jsonl" \
 	--port-file "$WORK/ready.json" --exit-on-stdin-eof <"$WORK/hold" >/dev/null \
 	2>"$WORK/emulator.err" 7>&- &
 EMU_PID=$!
