@@ -4,6 +4,8 @@
 #ifndef SHIM_CACERT_H
 #define SHIM_CACERT_H
 
+#include <stdint.h>
+
 #include <openssl/x509_vfy.h>
 
 #include "err.h"
@@ -38,5 +40,13 @@ void cacert_src_free(struct cacert_src *src);
  * libcurl has them. Fails with SHIM_EX_DATA, one line, when src is empty (naming every path
  * tried) or holds no certificate; with SHIM_EX_INTERNAL on out of memory. */
 int cacert_load(X509_STORE **out, const struct cacert_src *src, struct shim_err *err);
+
+/* The key the trust store files a certificate under, from the DER of its subject Name: a
+ * 64-bit hash of OpenSSL's canonical form (attribute types, and values with white space
+ * trimmed and collapsed and ASCII lower-cased), computed without decoding. Two names OpenSSL
+ * holds equal get the same key. 0 with *out set; 1 when only OpenSSL's canonical encoding can
+ * compare the name (BMPString, T61String, UniversalString values, multi-valued RDNs: then
+ * X509_NAME_hash_ex decides); -1 when der is not a Name. */
+int cacert_name_key(uint64_t *out, const unsigned char *der, size_t len);
 
 #endif

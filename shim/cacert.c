@@ -4,6 +4,7 @@
  * since OpenSSL 3.0's key decoders make decoding a 145-certificate bundle cost 14 ms. */
 #include "cacert.h"
 
+#include "array.h"
 #include "base64.h"
 #include "env.h"
 #include "file.h"
@@ -14,6 +15,7 @@
 #include <openssl/asn1.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,15 +127,16 @@ void cacert_src_free(struct cacert_src *src)
 /* ---- a bundle as an index: subject hash -> DER ---- */
 
 struct ca_cert {
-	unsigned long hash; /* X509_NAME_hash_ex of the subject, as a hashed directory files it */
-	size_t off, len;    /* its DER in ca_index.der */
+	uint64_t key;       /* cacert_name_key of the subject (when !slow) */
+	unsigned long hash; /* X509_NAME_hash_ex of the subject: when slow, else once computed */
+	int slow, hashed;   /* slow: the subject needs OpenSSL's canonical form to be compared */
+	size_t off, len;    /* its PEM body (base64 text) in ca_index.pem */
 	int aux;            /* a TRUSTED CERTIFICATE: DER followed by OpenSSL's trust settings */
 	int done;           /* decoded into the store already, or undecodable */
 };
 
 struct ca_index {
-	unsigned char *der;
-	size_t der_len;
+	char *pem; /* the bundle's text: a certificate is decoded from it only when needed */
 	struct ca_cert *c;
 	size_t n, cap;
 	size_t skipped; /* certificate blocks that are not base64 of a certificate */
@@ -148,7 +151,7 @@ static void index_free(struct ca_index *ix)
 {
 	if (!ix)
 		return;
-	free(ix->der);
+	free(ix->pem);
 	free(ix->c);
 	free(ix);
 }
@@ -196,17 +199,44 @@ static int der_tlv(const unsigned char **p, long *len, int *tag, int *cls, const
 /* The subject Name of a DER certificate, found without decoding the certificate:
  * Certificate { TBSCertificate { [0] version OPTIONAL, serialNumber, signature, issuer,
  * validity, subject, ... }, ... } (RFC 5280 4.1). */
+/* A DER tag and length at *p, the content allowed to run past end (a certificate's prefix). */
+static int der_head(const unsigned char **p, const unsigned char *end, int *tag, size_t *len)
+{
+	const unsigned char *q = *p;
+	size_t l = 0, n;
+
+	if (end - q < 2)
+		return -1;
+	*tag = *q++;
+	if (*q < 0x80) {
+		l = *q++;
+	} else {
+		n = *q++ & 0x7fu;
+		if (n == 0 || n > 4 || (size_t)(end - q) < n)
+			return -1;
+		while (n--)
+			l = l << 8 | *q++;
+	}
+	*p = q;
+	*len = l;
+	return 0;
+}
+
 static int der_subject(const unsigned char **name, long *name_len, const unsigned char *der,
                        size_t len)
 {
 	const unsigned char *p = der, *end = der + len, *start;
+	size_t outer;
 	long l;
 	int tag, cls;
 
-	if (der_tlv(&p, &l, &tag, &cls, end) < 0 || tag != V_ASN1_SEQUENCE ||
-	    der_tlv(&p, &l, &tag, &cls, p + l) < 0 || tag != V_ASN1_SEQUENCE)
-		return -1;
-	end = p + l;
+	/* Certificate and TBSCertificate: SEQUENCE headers, whose contents may lie beyond a
+	 * prefix; the fields up to the subject must be within it. */
+	for (int i = 0; i < 2; i++)
+		if (der_head(&p, end, &tag, &outer) < 0 || tag != 0x30)
+			return -1;
+	if (outer < (size_t)(end - p))
+		end = p + outer;
 	for (int i = 0; i < 6; i++) {
 		start = p;
 		if (der_tlv(&p, &l, &tag, &cls, end) < 0)
@@ -223,82 +253,216 @@ static int der_subject(const unsigned char **name, long *name_len, const unsigne
 	return -1;
 }
 
-static int der_subject_hash(unsigned long *out, const unsigned char *der, size_t len)
+/* OpenSSL's canonical hash of a DER Name (what a hashed directory files it under). */
+static int der_name_hash(unsigned long *out, const unsigned char *p, long n)
 {
-	const unsigned char *p;
-	long n;
-	X509_NAME *name;
+	X509_NAME *name = d2i_X509_NAME(NULL, &p, n);
 	int ok = 0;
 
-	if (der_subject(&p, &n, der, len) < 0 || !(name = d2i_X509_NAME(NULL, &p, n)))
+	if (!name)
 		return -1;
 	*out = X509_NAME_hash_ex(name, NULL, NULL, &ok);
 	X509_NAME_free(name);
 	return ok ? 0 : -1;
 }
 
-/* File one PEM certificate block: 0 (filed, or skipped and counted), -1 on out of memory.
- * scratch has room for the block's body. */
-static int index_block(struct ca_index *ix, const struct pem_block *b, int aux, char *scratch)
+#define FNV_OFFSET 14695981039346656037ull
+#define FNV_PRIME  1099511628211ull
+
+static uint64_t fnv(uint64_t h, const unsigned char *p, size_t n)
 {
-	unsigned char *der = ix->der + ix->der_len;
-	size_t n = 0, len;
-	struct ca_cert *c;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * FNV_PRIME;
+	return h;
+}
 
-	for (size_t i = 0; i < b->body_len; i++)
-		if (b->body[i] != '\n' && b->body[i] != '\r' && b->body[i] != ' ' &&
-		    b->body[i] != '\t')
-			scratch[n++] = b->body[i];
-	if (ix->n == ix->cap) {
-		size_t cap = ix->cap ? ix->cap * 2 : 256;
-		struct ca_cert *grown = realloc(ix->c, cap * sizeof(*grown));
+static int is_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
 
-		if (!grown)
-			return -1;
-		ix->c = grown;
-		ix->cap = cap;
+/* An attribute value as OpenSSL's canonical form has it (asn1_string_canon): leading and
+ * trailing white space gone, inner runs as one space, ASCII lower-cased; bytes >= 0x80 as
+ * they are, which is what the conversion to UTF-8 leaves of a UTF8String. */
+static uint64_t fnv_canon(uint64_t h, const unsigned char *p, size_t n)
+{
+	size_t i = 0, end = n;
+	int space = 0;
+
+	while (i < end && is_space(p[i]))
+		i++;
+	while (end > i && is_space(p[end - 1]))
+		end--;
+	for (; i < end; i++) {
+		unsigned char c = p[i];
+		if (is_space(c)) {
+			space = 1;
+			continue;
+		}
+		if (space)
+			h = (h ^ ' ') * FNV_PRIME;
+		space = 0;
+		h = (h ^ (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c)) * FNV_PRIME;
 	}
+	return h;
+}
+
+/* One AttributeTypeAndValue into the key: 0, 1 when only OpenSSL can compare it, -1. */
+static int key_ava(uint64_t *h, const unsigned char **p, const unsigned char *end)
+{
+	const unsigned char *q = *p, *oid;
+	long l;
+	int tag, cls;
+
+	if (der_tlv(&q, &l, &tag, &cls, end) < 0 || tag != V_ASN1_SEQUENCE)
+		return -1;
+	end = q + l;
+	*p = end;
+	oid = q;
+	if (der_tlv(&q, &l, &tag, &cls, end) < 0 || tag != V_ASN1_OBJECT)
+		return -1;
+	q += l;
+	*h = fnv(fnv(*h, (const unsigned char *)"\2", 1), oid, (size_t)(q - oid));
+	if (der_tlv(&q, &l, &tag, &cls, end) < 0 || cls != V_ASN1_UNIVERSAL)
+		return -1;
+	/* String types whose bytes are their UTF-8 already; others (BMPString, T61String,
+	 * UniversalString, non-strings) go through OpenSSL. */
+	if (tag != V_ASN1_UTF8STRING && tag != V_ASN1_PRINTABLESTRING && tag != V_ASN1_IA5STRING &&
+	    tag != V_ASN1_NUMERICSTRING && tag != V_ASN1_VISIBLESTRING)
+		return 1;
+	*h = fnv_canon(fnv(*h, (const unsigned char *)"\3", 1), q, (size_t)l);
+	return 0;
+}
+
+int cacert_name_key(uint64_t *out, const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der, *end = der + len, *set_end;
+	uint64_t h = FNV_OFFSET;
+	long l;
+	int tag, cls, rc;
+
+	if (der_tlv(&p, &l, &tag, &cls, end) < 0 || tag != V_ASN1_SEQUENCE)
+		return -1;
+	end = p + l;
+	while (p < end) {
+		if (der_tlv(&p, &l, &tag, &cls, end) < 0 || tag != V_ASN1_SET)
+			return -1;
+		set_end = p + l;
+		h = fnv(h, (const unsigned char *)"\1", 1);
+		if ((rc = key_ava(&h, &p, set_end)) != 0)
+			return rc;
+		if (p != set_end)
+			return 1; /* a multi-valued RDN: its canonical order is OpenSSL's to decide
+			           */
+	}
+	*out = h;
+	return 0;
+}
+
+/* Key c by its certificate's subject: cacert_name_key, or OpenSSL's hash for a name only
+ * OpenSSL can compare. */
+static int file_subject(struct ca_cert *c, const unsigned char *der, size_t len)
+{
+	const unsigned char *name;
+	long n;
+	int rc;
+
+	if (der_subject(&name, &n, der, len) < 0 ||
+	    (rc = cacert_name_key(&c->key, name, (size_t)n)) < 0)
+		return -1;
+	c->slow = rc;
+	c->hashed = 0;
+	if (c->slow && der_name_hash(&c->hash, name, n) < 0)
+		return -1;
+	c->hashed = c->slow;
+	return 0;
+}
+
+/* The DER of up to max_chars base64 characters of a PEM body (whitespace skipped), into a
+ * new buffer: 0, or -1 on out of memory or bad base64 (*out NULL). */
+static int decode_body(unsigned char **out, size_t *out_len, const char *body, size_t body_len,
+                       size_t max_chars)
+{
+	char *text = malloc((body_len < max_chars ? body_len : max_chars) + 1);
+	size_t n = 0;
+	int rc = -1;
+
+	*out = NULL;
+	if (!text)
+		return -1;
+	for (size_t i = 0; i < body_len && n < max_chars; i++)
+		if (body[i] != '\n' && body[i] != '\r' && body[i] != ' ' && body[i] != '\t')
+			text[n++] = body[i];
+	if (n == max_chars)
+		n -= n % 4;
+	if ((*out = malloc(base64_decoded_max(n))) && base64_decode(*out, out_len, text, n) == 0)
+		rc = 0;
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+	}
+	free(text);
+	return rc;
+}
+
+/* The certificate's whole DER (the caller frees it), or NULL. */
+static unsigned char *cert_der(const struct ca_index *ix, const struct ca_cert *c, size_t *len)
+{
+	unsigned char *der;
+
+	return decode_body(&der, len, ix->pem + c->off, c->len, c->len) == 0 ? der : NULL;
+}
+
+/* Base64 characters decoded to find a subject: 640 give 480 bytes, past the subject of most
+ * certificates (version, serial, algorithm, issuer, validity, subject); for the others the
+ * whole certificate is decoded. */
+#define SUBJECT_PREFIX_CHARS 640
+
+/* File one PEM certificate block: 0 (filed, or skipped and counted), -1 on out of memory. */
+static int index_block(struct ca_index *ix, const struct pem_block *b, int aux)
+{
+	unsigned char *der = NULL;
+	size_t len;
+	struct ca_cert *c;
+	int rc;
+
+	if (ARRAY_GROW(ix->c, ix->cap, ix->n + 1) < 0)
+		return -1;
 	c = &ix->c[ix->n];
-	if (base64_decode(der, &len, scratch, n) < 0 || der_subject_hash(&c->hash, der, len) < 0) {
+	c->off = (size_t)(b->body - ix->pem);
+	c->len = b->body_len;
+	rc = decode_body(&der, &len, b->body, b->body_len, SUBJECT_PREFIX_CHARS);
+	if (rc == 0 && file_subject(c, der, len) < 0) {
+		free(der);
+		rc = (der = cert_der(ix, c, &len)) ? file_subject(c, der, len) : -1;
+	}
+	free(der);
+	if (rc < 0) {
 		ix->skipped++;
 		return 0;
 	}
-	c->off = ix->der_len;
-	c->len = len;
 	c->aux = aux;
 	c->done = 0;
-	ix->der_len += len;
 	ix->n++;
 	return 0;
 }
 
 static int index_bundle(struct ca_index *ix, const char *path, struct shim_err *err)
 {
-	char *pem = NULL, *scratch = NULL;
 	struct pem_block b;
 	size_t len;
-	int rc = -1, aux;
+	int aux;
 
-	if (file_read(&pem, &len, path, MAX_BUNDLE, "CA bundle", err) < 0)
+	if (file_read(&ix->pem, &len, path, MAX_BUNDLE, "CA bundle", err) < 0)
 		return -1;
-	/* Decoded blocks are shorter than the text: the file's size bounds every buffer. */
-	if (!(scratch = malloc(len + 1)) || !(ix->der = malloc(len + 1))) {
-		shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
-		goto out;
-	}
 	ERR_set_mark();
-	for (const char *p = pem; (p = pem_next(&b, p));)
-		if (pem_is_cert(&b, &aux) && index_block(ix, &b, aux, scratch) < 0) {
+	for (const char *p = ix->pem; (p = pem_next(&b, p));)
+		if (pem_is_cert(&b, &aux) && index_block(ix, &b, aux) < 0) {
 			ERR_pop_to_mark();
-			shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
-			goto out;
+			return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
 		}
 	ERR_pop_to_mark();
-	rc = 0;
-out:
-	free(scratch);
-	free(pem);
-	return rc;
+	return 0;
 }
 
 /* ---- the index as an X509_LOOKUP of the store ---- */
@@ -306,40 +470,83 @@ out:
 /* Decode every certificate of the index with this subject into the store. As OpenSSL's own
  * hashed-directory lookup does, ret then borrows the store's reference to the first one: the
  * caller (X509_STORE_CTX_get_by_subject) takes its own. */
+/* Whether c may have this subject: by key when both names have one, else by OpenSSL's hash
+ * (computed for c on first need). X509_NAME_cmp decides after decoding. */
+static int may_match(struct ca_index *ix, struct ca_cert *c, int slow, uint64_t key,
+                     unsigned long hash)
+{
+	const unsigned char *name;
+	unsigned char *der;
+	size_t len;
+	long n;
+	int ok;
+
+	if (!slow && !c->slow)
+		return c->key == key;
+	if (!c->hashed) {
+		if (!(der = cert_der(ix, c, &len)))
+			return 0;
+		ok = der_subject(&name, &n, der, len) == 0 && der_name_hash(&c->hash, name, n) == 0;
+		free(der);
+		if (!ok)
+			return 0;
+		c->hashed = 1;
+	}
+	return c->hash == hash;
+}
+
+/* Decode the index's certificate c into the store when its subject is name: the certificate
+ * (the store holds a reference), or NULL. */
+static X509 *index_take(struct ca_index *ix, struct ca_cert *c, X509_STORE *store,
+                        const X509_NAME *name)
+{
+	size_t len = 0;
+	unsigned char *der = cert_der(ix, c, &len);
+	const unsigned char *p = der;
+	X509 *x = !der     ? NULL
+	          : c->aux ? d2i_X509_AUX(NULL, &p, (long)len)
+	                   : d2i_X509(NULL, &p, (long)len);
+
+	free(der);
+	c->done = !x;
+	if (x && X509_NAME_cmp(X509_get_subject_name(x), name) == 0 &&
+	    X509_STORE_add_cert(store, x)) {
+		c->done = 1;
+		return x;
+	}
+	X509_free(x);
+	return NULL;
+}
+
 static int index_by_subject(X509_LOOKUP *lu, X509_LOOKUP_TYPE type, const X509_NAME *name,
                             X509_OBJECT *ret)
 {
 	struct ca_index *ix = X509_LOOKUP_get_method_data(lu);
 	X509_STORE *store = X509_LOOKUP_get_store(lu);
-	X509 *first = NULL;
-	unsigned long h;
-	int ok = 0;
+	X509 *first = NULL, *x;
+	unsigned char *der = NULL;
+	unsigned long hash;
+	uint64_t key = 0;
+	int ok = 0, slow, n;
 
 	if (type != X509_LU_X509 || !ix || !store)
 		return 0;
-	h = X509_NAME_hash_ex(name, NULL, NULL, &ok);
-	if (!ok)
+	n = i2d_X509_NAME(name, &der);
+	slow = n > 0 ? cacert_name_key(&key, der, (size_t)n) : -1;
+	OPENSSL_free(der);
+	hash = X509_NAME_hash_ex(name, NULL, NULL, &ok);
+	if (slow < 0 || !ok)
 		return 0;
 	ERR_set_mark();
 	for (size_t i = 0; i < ix->n; i++) {
 		struct ca_cert *c = &ix->c[i];
-		const unsigned char *p = ix->der + c->off;
-		X509 *x;
-
-		if (c->done || c->hash != h)
+		if (c->done || !may_match(ix, c, slow, key, hash) ||
+		    !(x = index_take(ix, c, store, name)))
 			continue;
-		x = c->aux ? d2i_X509_AUX(NULL, &p, (long)c->len)
-		           : d2i_X509(NULL, &p, (long)c->len);
-		c->done = !x;
-		if (x && X509_NAME_cmp(X509_get_subject_name(x), name) == 0 &&
-		    X509_STORE_add_cert(store, x)) {
-			c->done = 1;
-			if (!first) {
-				first = x;
-				continue;
-			}
-		}
-		X509_free(x);
+		if (first)
+			X509_free(x);
+		else
+			first = x;
 	}
 	ERR_pop_to_mark();
 	if (!first)

@@ -73,6 +73,19 @@ static int write_file(const char *path, const char *text)
 	return fclose(f);
 }
 
+/* A subject (and so an issuer) too long for the prefix the index decodes to find it. */
+#define LONG_SUBJECT                                                                               \
+	"Long "                                                                                    \
+	"CA/OU=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/"                      \
+	"OU=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/"                         \
+	"OU=cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc/"                         \
+	"OU=dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd/"                         \
+	"OU=eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee/"                         \
+	"OU=ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff/"                         \
+	"OU=gggggggggggggggggggggggggggggggggggggggggggggggggggggggggggg/"                         \
+	"OU=hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh/"                         \
+	"OU=iiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii"
+
 static int setup(void)
 {
 	if (!mkdtemp(dir))
@@ -82,10 +95,11 @@ static int setup(void)
 	    make_ca("other1", "Other 1") < 0 || make_ca("other2", "Other 2") < 0 ||
 	    make_ca("other3", "Other 3") < 0 || make_ca("stranger", "Stranger CA") < 0 ||
 	    make_leaf("leaf1", "ca1") < 0 || make_leaf("leaf2", "ca2") < 0 ||
-	    make_leaf("leaf3", "stranger") < 0 || make_leaf("leaf4", "other3") < 0)
+	    make_leaf("leaf3", "stranger") < 0 || make_leaf("leaf4", "other3") < 0 ||
+	    make_ca("longca", LONG_SUBJECT) < 0 || make_leaf("leaf5", "longca") < 0)
 		return -1;
 	/* Comments between blocks, as RHEL's and SUSE's bundles have them. */
-	if (sh("for c in other1 other2 ca1 other3 ca2; do echo \"# $c\"; cat $c.pem; done "
+	if (sh("for c in other1 other2 ca1 other3 ca2 longca; do echo \"# $c\"; cat $c.pem; done "
 	       ">bundle.pem") < 0 ||
 	    sh("openssl x509 -in ca1.pem -addtrust serverAuth -out trusted.pem") < 0 ||
 	    sh("printf -- '-----BEGIN CERTIFICATE-----\\nnot*base64\\n-----END CERTIFICATE-----\\n'"
@@ -290,6 +304,9 @@ static void test_bundle_verifies(void)
 	/* Every certificate of the bundle is trusted, not only those already decoded. */
 	CHECK_INT(verify(st, at("leaf4.pem")), X509_V_OK);
 	CHECK_INT(decoded(st), 3);
+	/* A subject beyond the decoded prefix is found through the whole certificate. */
+	CHECK_INT(verify(st, at("leaf5.pem")), X509_V_OK);
+	CHECK_INT(decoded(st), 4);
 	X509_STORE_free(st);
 }
 
@@ -327,6 +344,79 @@ static void test_bundle_forms(void)
 	CHECK(strstr(err.msg, at("empty.pem")) != NULL);
 }
 
+/* ---- cacert_name_key: names OpenSSL holds equal get one key, without decoding ---- */
+
+static int key_of(uint64_t *key, const X509_NAME *name)
+{
+	unsigned char *der = NULL;
+	int n = i2d_X509_NAME(name, &der), rc;
+
+	rc = n > 0 ? cacert_name_key(key, der, (size_t)n) : -1;
+	OPENSSL_free(der);
+	return rc;
+}
+
+static X509_NAME *name_of(int type, const char *cn, const char *o)
+{
+	X509_NAME *n = X509_NAME_new();
+
+	X509_NAME_add_entry_by_txt(n, "O", type, (const unsigned char *)o, -1, -1, 0);
+	X509_NAME_add_entry_by_txt(n, "CN", type, (const unsigned char *)cn, -1, -1, 0);
+	return n;
+}
+
+static void test_name_key_canonical_forms(void)
+{
+	X509_NAME *a = name_of(V_ASN1_PRINTABLESTRING, "  Covenant   Root CA ", "Covenant"),
+	          *b = name_of(V_ASN1_UTF8STRING, "covenant root ca", "COVENANT"),
+	          *c = name_of(V_ASN1_UTF8STRING, "covenant root ca2", "COVENANT"),
+	          *d = X509_NAME_new();
+	uint64_t ka = 1, kb = 2, kc = 3, kd = 4;
+
+	CHECK_INT(key_of(&ka, a), 0);
+	CHECK_INT(key_of(&kb, b), 0);
+	CHECK_INT(key_of(&kc, c), 0);
+	X509_NAME_add_entry_by_txt(d, "CN", V_ASN1_BMPSTRING, (const unsigned char *)"\0c\0a", 4,
+	                           -1, 0);
+	CHECK(ka == kb && X509_NAME_cmp(a, b) == 0); /* equal for OpenSSL: one key */
+	CHECK(ka != kc && X509_NAME_cmp(a, c) != 0);
+	CHECK_INT(key_of(&kd, d), 1); /* BMPString: OpenSSL's canonical form decides */
+	CHECK_INT(cacert_name_key(&kd, (const unsigned char *)"\x30\x03\x31", 3), -1);
+	X509_NAME_free(a);
+	X509_NAME_free(b);
+	X509_NAME_free(c);
+	X509_NAME_free(d);
+}
+
+/* Every subject of the system bundle: the key from its DER is the key of OpenSSL's decoded
+ * name, and two subjects share a key only when OpenSSL holds them equal. */
+static void test_name_key_system_bundle(void)
+{
+	FILE *f = fopen("/etc/ssl/certs/ca-certificates.crt", "r");
+	X509_NAME *names[400];
+	uint64_t keys[400];
+	size_t n = 0;
+	X509 *x;
+
+	if (!f) {
+		SKIP("no system CA bundle");
+		return;
+	}
+	while (n < 400 && (x = PEM_read_X509(f, NULL, NULL, NULL))) {
+		if (key_of(&keys[n], X509_get_subject_name(x)) == 0)
+			names[n++] = X509_NAME_dup(X509_get_subject_name(x));
+		X509_free(x);
+	}
+	fclose(f);
+	CHECK(n > 50);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if ((keys[i] == keys[j]) != (X509_NAME_cmp(names[i], names[j]) == 0))
+				CHECK(!"a key disagrees with X509_NAME_cmp");
+	for (size_t i = 0; i < n; i++)
+		X509_NAME_free(names[i]);
+}
+
 int main(void)
 {
 	log_setup(LOG_ERROR, LOG_TEXT); /* the broken block's warning is expected */
@@ -339,6 +429,8 @@ int main(void)
 	RUN(test_named_missing);
 	RUN(test_bundle_verifies);
 	RUN(test_bundle_forms);
+	RUN(test_name_key_canonical_forms);
+	RUN(test_name_key_system_bundle);
 	teardown();
 	return unit_done("test_cacert");
 }
