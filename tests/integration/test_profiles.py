@@ -376,3 +376,32 @@ def test_instance_metadata_credentials_and_region(aws, tmp_path):
     r, got = run(tmp_path, env)
     assert_resolved(r, got)  # /app/P has no region of its own: IMDS's placement/region
     assert data_keys(aws) == {handed_out(aws, "imds")}
+
+
+def test_instance_role_behind_the_profile(aws, tmp_path):
+    """--profile with credential_source = Ec2InstanceMetadata: IMDS's credentials sign the
+    AssumeRole, the role's sign the data calls."""
+    aws.set_sts(roles=[DEFAULT_ROLE_ARN])
+    aws.set_imds(role="fake-aws-instance-role", token=True)
+    write_aws(tmp_path, config=f"[profile ec2]\nrole_arn = {DEFAULT_ROLE_ARN}\n"
+                               "credential_source = Ec2InstanceMetadata\n")
+    env = base_env(aws, tmp_path, AWS_EC2_METADATA_SERVICE_ENDPOINT=aws.imds_endpoint)
+    env.pop("AWS_EC2_METADATA_DISABLED")
+    r, got = run(tmp_path, env, ["--profile", "ec2"])
+    assert_resolved(r, got)
+    [call] = aws.requests(op="AssumeRole")
+    assert call["status"] == 200 and call["access_key_id"] == handed_out(aws, "imds")
+    assert data_keys(aws) == {sts_key(aws)}
+
+
+def test_web_identity_behind_the_profile(aws, tmp_path):
+    token = tmp_path / "token.jwt"
+    token.write_text("eyJhbGciOiJSUzI1NiJ9.profile-web-identity.token")
+    aws.set_sts(web_identity_tokens=["eyJhbGciOiJSUzI1NiJ9.profile-web-identity.token"])
+    write_aws(tmp_path, config=f"[profile ci]\nrole_arn = {DEFAULT_ROLE_ARN}\n"
+                               f"web_identity_token_file = {token}\n")
+    r, got = run(tmp_path, base_env(aws, tmp_path), ["--profile", "ci"])
+    assert_resolved(r, got)
+    [call] = aws.requests(op="AssumeRoleWithWebIdentity")
+    assert call["status"] == 200 and call["access_key_id"] is None
+    assert data_keys(aws) == {sts_key(aws)}
