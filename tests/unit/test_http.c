@@ -512,10 +512,12 @@ static void test_throttled_stops_at_deadline(void)
 
 static atomic_int rand_calls;
 
-static unsigned rand_zero_counted(void)
+/* A sixteenth of each backoff: 62 ms, 125 ms, 250 ms, 500 ms; long enough for the other
+ * requests' first answers to arrive while the first one throttled backs off. */
+static unsigned rand_sixteenth_counted(void)
 {
 	atomic_fetch_add(&rand_calls, 1);
-	return 0;
+	return 0x10000000u;
 }
 
 /* One throttled request per host backs off at a time; the others throttled meanwhile wait for
@@ -524,7 +526,7 @@ static unsigned rand_zero_counted(void)
  * 4 backoffs drawn, not 6, and every request gets its answer. */
 static void test_throttled_one_at_a_time(void)
 {
-	struct http_client *c = client(5000, 0, rand_zero_counted);
+	struct http_client *c = client(5000, 0, rand_sixteenth_counted);
 	struct http_req rs[3], *v[3];
 	struct shim_err err = {0};
 	char path[32];
