@@ -474,7 +474,7 @@ def control_request(state, method, path, body):
 
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
-    request_queue_size = 128
+    request_queue_size = 1024  # a fleet benchmark connects hundreds of clients at once
 
     def __init__(self, address, handler, state, ssl_context=None):
         self.state = state
