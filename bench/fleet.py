@@ -152,7 +152,8 @@ def report(results, load_before, load_after):
             (shim["started"] == shim["tasks"],
              f"{shim['started']} of {shim['tasks']} tasks started"),
             (shim["p99"] is not None and shim["p99"] < BAR_P99_S,
-             f"p99 start {fmt_s(shim['p99'])} s (bar: under {BAR_P99_S:g} s)"),
+             f"p99 start {fmt_s(shim['p99'])}{'' if shim['p99'] is None else ' s'} "
+             f"(bar: under {BAR_P99_S:g} s)"),
             (ratio <= BAR_CALLS_X,
              f"{shim['calls']} calls for {shim['needed']} needed, {ratio:.2f}x "
              f"(bar: at most {BAR_CALLS_X:g}x)"),
