@@ -173,6 +173,11 @@ demo: all
 bench: all $(HELPERS) $(BUILD)/go-entrypoint
 	BUILD=$(BUILD) bench/run
 
+# The fleet section alone (also part of make bench): 120 tasks at once, SSM at 20 TPS.
+.PHONY: bench-fleet
+bench-fleet: all
+	BUILD=$(BUILD) bench/fleet.sh
+
 # The Go peer of bench/resolve.sh: Debian's Go and AWS SDK for Go in GOPATH mode, static.
 $(BUILD)/go-entrypoint: bench/go-entrypoint/main.go
 	@mkdir -p $(@D)

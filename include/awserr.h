@@ -47,13 +47,28 @@ enum awserr_class awserr_classify(long status, const char *code);
 /* Exit status (enum shim_status) for a call that finally failed with this class; 0 for NONE. */
 int awserr_exit_status(enum awserr_class cls);
 
-/* Standard mode. attempt counts the attempts made so far (1 after the first failure). */
+/* Standard mode, and the throttled calls' backoff (base, cap). attempt counts the attempts made
+ * so far (1 after the first failure). */
 #define AWSERR_MAX_ATTEMPTS    3
 #define AWSERR_BACKOFF_BASE_MS 1000L
 #define AWSERR_BACKOFF_CAP_MS  20000L
 
 /* Whether a failure of this class may be tried again with attempt < max_attempts. */
 int awserr_should_retry(enum awserr_class cls, int attempt, int max_attempts);
+
+/* What follows a failed attempt (DESIGN.md 5.5). */
+enum awserr_retry {
+	AWSERR_RETRY_NO = 0,   /* final: the error stands */
+	AWSERR_RETRY_STANDARD, /* standard mode: counted against max_attempts and the quota */
+	AWSERR_RETRY_THROTTLED /* throttled: retried with full jitter until the deadline, neither
+	                        * counted against max_attempts nor taking quota */
+};
+
+/* The retry decision after attempt attempts (1 after the first failure). Throttling is retried
+ * without an attempt limit only when there is a deadline to bound it (has_deadline) and the
+ * request allows retries at all (max_attempts > 1); otherwise it is a standard-mode retry. */
+enum awserr_retry awserr_retry_decide(enum awserr_class cls, int attempt, int max_attempts,
+                                      int has_deadline);
 
 /* Full-jitter delay before retry number attempt (1 = first retry):
  * rand01 * min(base * 2^(attempt-1), cap), rand01 in [0, 1] (clamped). */

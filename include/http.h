@@ -52,6 +52,7 @@ struct http_req {
 	int max_attempts; /* 0: the client's; 1: no retry (IMDS on a laptop gives up at once) */
 	int allow_http;   /* plain http to any host: an endpoint the user configured (DESIGN 5.4;
 	                   * the caller warns) */
+	const char *op;   /* the operation ("GetParameters"), named by the retry events; or NULL */
 	/* out */
 	long status;         /* HTTP status of the final response; 0 when none arrived */
 	struct buf resp;     /* its body, wiped on reset */
@@ -75,11 +76,17 @@ int http_url_check(const char *url, struct shim_err *err);
 int http_url_check_req(const char *url, int allow_http, struct shim_err *err);
 
 /* Plain-http requests never go through a proxy (DESIGN 5.4). Run every request of a wave
- * concurrently, retrying each in standard mode (throttling and
- * transient AWS codes, 500/502/503/504, connection errors and timeouts; full-jitter backoff
- * while the others proceed), all before deadline_ms (a clock_ms() value; 0 = none). A retry
- * that the deadline leaves no room for is not made: the request keeps its last outcome and
- * deadline_hit is set; an attempt the deadline cuts short ends with HTTP_ERR_TIMEOUT.
+ * concurrently, retrying each in standard mode (transient AWS codes, 500/502/503/504,
+ * connection errors and timeouts: max_attempts, the retry quota, full-jitter backoff while
+ * the others proceed), all before deadline_ms (a clock_ms() value; 0 = none). Throttled
+ * requests (awserr's throttling class) are retried until the deadline, with full-jitter
+ * backoff whose exponent counts the throttles of their host in this client, and only one
+ * throttled request per host backs off at a time: the others throttled meanwhile wait for it,
+ * and the next goes when it has an answer (DESIGN 5.5; without a deadline, throttling is
+ * retried in standard mode). Each retry scheduled is logged as the event "throttled" or
+ * "retry" (attempt, delay_ms, op, host). A retry that the deadline leaves no room for is not
+ * made: the request keeps its last outcome and deadline_hit is set; an attempt the deadline
+ * cuts short ends with HTTP_ERR_TIMEOUT.
  * Returns 0 when every request has a final outcome (an HTTP status of any kind, or a transport
  * error) recorded in it. Returns -1 with SHIM_EX_DATA before sending anything when a URL is
  * refused by http_url_check_req or when the first wave with an https URL finds no CA

@@ -346,7 +346,8 @@ static int call_prepare(struct aws *a, struct call *c)
 	                           .headers = (const char *const *)c->sig.headers,
 	                           .body = c->body.ptr,
 	                           .body_len = c->body.len,
-	                           .allow_http = plain_http};
+	                           .allow_http = plain_http,
+	                           .op = awsresult_op_name(c->op)};
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* AWS error responses: the code and message of JSON 1.1 and query-XML errors, their class and
- * exit status, and the standard retry mode's decisions (retry or not, backoff, quota). */
+ * exit status, and the retry decisions (standard mode, throttled calls until the deadline,
+ * backoff, quota). */
 #include "awserr.h"
 
 #include "err.h"
@@ -295,6 +296,17 @@ int awserr_should_retry(enum awserr_class cls, int attempt, int max_attempts)
 	if (cls != AWSERR_THROTTLING && cls != AWSERR_TRANSIENT)
 		return 0;
 	return attempt < max_attempts;
+}
+
+enum awserr_retry awserr_retry_decide(enum awserr_class cls, int attempt, int max_attempts,
+                                      int has_deadline)
+{
+	/* A fleet that starts at once exceeds the service's rate for longer than 3 attempts last;
+	 * the deadline, not a count, bounds the wait. */
+	if (cls == AWSERR_THROTTLING && has_deadline && max_attempts > 1)
+		return AWSERR_RETRY_THROTTLED;
+	return awserr_should_retry(cls, attempt, max_attempts) ? AWSERR_RETRY_STANDARD
+	                                                       : AWSERR_RETRY_NO;
 }
 
 long awserr_backoff_ms(int attempt, double rand01)

@@ -74,9 +74,9 @@ static int error_response(struct result_call *c)
 		snprintf(msg, sizeof(msg), "%s: HTTP %ld (%d attempt%s)", op, rq->status,
 		         rq->attempts, plural(rq->attempts));
 	else if (rq->attempts > 1 || rq->status >= 500)
-		snprintf(msg, sizeof(msg), "%s: %s (HTTP %ld, %d attempt%s)", ae.code,
+		snprintf(msg, sizeof(msg), "%s: %s (HTTP %ld, %d attempt%s%s)", ae.code,
 		         *ae.message ? ae.message : op, rq->status, rq->attempts,
-		         plural(rq->attempts));
+		         plural(rq->attempts), rq->deadline_hit ? ", --timeout reached" : "");
 	else
 		snprintf(msg, sizeof(msg), "%s: %s", ae.code, *ae.message ? ae.message : op);
 	fail_all(c, awserr_exit_status(ae.cls), msg);
@@ -181,6 +181,15 @@ static int path_result(struct result_call *c, struct ssm_result *r, char **next_
 		}
 		if (plan_fetch_item(f, prm->name, prm->value) < 0)
 			return oom(c);
+	}
+	/* A token that comes back as it was sent would ask for the same page forever (botocore's
+	 * paginator stops the same way). */
+	if (r->next_token && *next_token && strcmp(r->next_token, *next_token) == 0) {
+		plan_fetch_fail(f, SHIM_EX_UNAVAILABLE,
+		                "GetParametersByPath %s: the service returned the NextToken it was "
+		                "sent; pagination stopped",
+		                f->id);
+		return AWSRESULT_DONE;
 	}
 	free(*next_token);
 	*next_token = r->next_token;

@@ -1,17 +1,20 @@
-/* The libcurl multi driver: waves of requests with standard-mode retries scheduled inside the
- * same event loop, a deadline, a response body cap, verified TLS against one trust store loaded
- * once (never libcurl's own CA settings), and connections, TLS sessions and DNS answers shared
- * across the waves of one run. */
+/* The libcurl multi driver: waves of requests with standard-mode retries and throttled retries
+ * (until the deadline, one per host at a time) scheduled inside the same event loop, a
+ * deadline, a response body cap, verified TLS against one trust store loaded once (never
+ * libcurl's own CA settings), and connections, TLS sessions and DNS answers shared across the
+ * waves of one run. */
 #include "http.h"
 
 #include "awserr.h"
 #include "cacert.h"
 #include "clock.h"
 #include "endpoint.h"
+#include "log.h"
 #include "sanitize.h"
 #include "wipe.h"
 
 #include <curl/curl.h>
+#include <limits.h>
 #include <openssl/ssl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +33,15 @@ _Static_assert(HTTP_ERR_TOO_LARGE == CURLE_FILESIZE_EXCEEDED, "HTTP_ERR_TOO_LARG
 #define DEFAULT_MAX_BODY   ((size_t)1 << 20)
 #define MAX_IDLE_CONNS     64L
 #define MAX_POLL_MS        1000L
+#define MAX_GATES          16 /* hosts whose throttling a client remembers */
+#define ORIGIN_MAX         300
+
+/* A host's throttling, remembered across the waves of a client: how many of its answers were
+ * throttles (the backoff's exponent, so later waves keep the pace the fleet found). */
+struct gate {
+	char origin[ORIGIN_MAX];
+	int level;
+};
 
 struct http_client {
 	CURLM *multi;
@@ -38,6 +50,8 @@ struct http_client {
 	struct cacert_src ca;
 	X509_STORE *trust; /* loaded by the first wave with an https URL, for every connection */
 	struct awserr_quota quota;
+	struct gate gates[MAX_GATES];
+	size_t n_gates;
 };
 
 enum xfer_state { XFER_WAITING, XFER_RUNNING, XFER_DONE };
@@ -52,8 +66,20 @@ struct xfer {
 	long long start_at; /* earliest start of the next attempt, when XFER_WAITING */
 	int quota_taken;    /* retry-quota tokens the last retry took, refunded on a 2xx */
 	int capped;         /* this attempt's timeouts were shortened to meet the deadline */
-	int too_big, oom;
+	int too_big, oom, hdr_too_big;
+	int gated;   /* throttled while another request to its host backs off: waits for it */
+	int probing; /* the one request to its host that may back off or go after a throttle */
+	int level;   /* the throttle count when the host has no gate entry (the table is full) */
+	char origin[ORIGIN_MAX]; /* scheme://host:port, no user info: the gate's key */
 	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* One http_run: the requests of the wave and their deadline. */
+struct run {
+	struct http_client *c;
+	struct xfer *xs;
+	size_t n;
+	long long deadline;
 };
 
 static unsigned rand_getrandom(void)
@@ -341,6 +367,25 @@ static int xfer_tls(CURL *e, struct http_client *c)
 	return bad;
 }
 
+/* The gate's key and the events' host: scheme://host:port, without the URL's user info. */
+static void xfer_origin(struct xfer *x)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL;
+
+	if (u && curl_url_set(u, CURLUPART_URL, x->req->url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+		snprintf(x->origin, sizeof(x->origin), "%s://%s:%s", scheme, host, port);
+	else
+		snprintf(x->origin, sizeof(x->origin), "?://?");
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+}
+
 static int xfer_setup(struct xfer *x)
 {
 	const struct http_opts *o = &x->c->o;
@@ -349,6 +394,7 @@ static int xfer_setup(struct xfer *x)
 
 	if (!(x->easy = e = curl_easy_init()) || xfer_headers(x) < 0)
 		return -1;
+	xfer_origin(x);
 	bad |= curl_easy_setopt(e, CURLOPT_URL, x->req->url) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)x) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf) != CURLE_OK;
@@ -427,7 +473,7 @@ static int xfer_start(struct http_client *c, struct xfer *x, long long now, long
 			conn = (long)left;
 	}
 	req_clear_outcome(x->req);
-	x->too_big = x->oom = 0;
+	x->too_big = x->oom = x->hdr_too_big = 0;
 	x->errbuf[0] = '\0';
 	if (curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, total) != CURLE_OK ||
 	    curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, conn) != CURLE_OK ||
@@ -458,6 +504,40 @@ static int transport_retryable(CURLcode res)
 	}
 }
 
+/* A libcurl error text for errmsg. Texts with byte counts ("transfer closed with 402 bytes
+ * remaining", "... with 10 out of 100 bytes received") would tell a value's length (DESIGN 6):
+ * they become fixed texts, the count only at debug. libcurl says "Out of memory" for a header
+ * line over its 100 kB limit: that is told as it is unless memory really is short. */
+static void transport_text(struct xfer *x, CURLcode res)
+{
+	char *msg = x->req->errmsg;
+	size_t cap = sizeof(x->req->errmsg);
+	const char *t = x->errbuf[0] ? x->errbuf : curl_easy_strerror(res);
+	void *probe;
+
+	if (res == CURLE_OUT_OF_MEMORY && (probe = malloc((size_t)1 << 20))) {
+		free(probe);
+		x->hdr_too_big = 1;
+		snprintf(msg, cap, "a response header line is too long (over 100 kB)");
+	} else if (strncmp(t, "Too large response headers", 26) == 0) {
+		x->hdr_too_big = 1;
+		snprintf(msg, cap, "the response headers are too large (over 300 kB)");
+	} else if (strcasestr(t, "byte")) {
+		log_debug("%s: %s", x->origin, t);
+		if (res == CURLE_PARTIAL_FILE)
+			snprintf(msg, cap,
+			         "the connection closed before the whole response arrived");
+		else if (res == CURLE_OPERATION_TIMEDOUT)
+			snprintf(msg, cap,
+			         "the request timed out before the whole response arrived");
+		else
+			snprintf(msg, cap, "%s", curl_easy_strerror(res));
+	} else {
+		/* libcurl's other texts name hosts, ports and times, never payload bytes. */
+		sanitize_text(msg, cap, t, strlen(t));
+	}
+}
+
 static void record_transport_error(struct xfer *x, CURLcode res)
 {
 	struct http_req *r = x->req;
@@ -480,11 +560,7 @@ static void record_transport_error(struct xfer *x, CURLcode res)
 		return;
 	}
 	r->transport_error = (int)res;
-	/* libcurl's error texts name hosts, ports and counts, never payload bytes. */
-	{
-		const char *t = x->errbuf[0] ? x->errbuf : curl_easy_strerror(res);
-		sanitize_text(r->errmsg, sizeof(r->errmsg), t, strlen(t));
-	}
+	transport_text(x, res);
 	if (res == CURLE_OPERATION_TIMEDOUT && x->capped) {
 		size_t l = strlen(r->errmsg);
 
@@ -500,38 +576,104 @@ static enum awserr_class response_class(const struct http_req *r)
 	return e.cls;
 }
 
-/* An attempt ended: record it, then either finish the request or schedule its retry. */
-static void xfer_finish(struct http_client *c, struct xfer *x, CURLcode res, long long now,
-                        long long deadline)
+/* The host's throttle count: in the client's table, or the request's own when it is full. */
+static int *gate_level(struct http_client *c, struct xfer *x)
 {
-	struct http_req *r = x->req;
-	int timed_out = res == CURLE_OPERATION_TIMEDOUT;
-	enum awserr_class cls;
-	long delay;
+	size_t i;
 
-	curl_multi_remove_handle(c->multi, x->easy);
-	x->state = XFER_DONE;
-	if (res == CURLE_OK && !x->oom && !x->too_big) {
-		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->status);
-		if (r->status >= 200 && r->status < 300) {
-			awserr_quota_release(&c->quota, x->quota_taken);
-			return;
-		}
-		cls = response_class(r);
-	} else {
-		record_transport_error(x, res);
-		cls = transport_retryable(res) && !x->oom && !x->too_big ? AWSERR_TRANSIENT
-		                                                         : AWSERR_OTHER;
-		if (timed_out && x->capped) {
-			r->deadline_hit = 1;
+	for (i = 0; i < c->n_gates; i++)
+		if (strcmp(c->gates[i].origin, x->origin) == 0)
+			return &c->gates[i].level;
+	if (c->n_gates == MAX_GATES)
+		return &x->level;
+	snprintf(c->gates[c->n_gates].origin, ORIGIN_MAX, "%s", x->origin);
+	c->gates[c->n_gates].level = x->level;
+	return &c->gates[c->n_gates++].level;
+}
+
+/* The request that holds x's host's gate, other than x; or NULL. */
+static struct xfer *gate_holder(struct run *rn, const struct xfer *x)
+{
+	for (size_t i = 0; i < rn->n; i++) {
+		struct xfer *y = &rn->xs[i];
+		if (y != x && y->probing && y->state != XFER_DONE &&
+		    strcmp(y->origin, x->origin) == 0)
+			return y;
+	}
+	return NULL;
+}
+
+/* x gave up its host's gate: the first request waiting at it goes now, and holds it. */
+static void gate_release(struct run *rn, struct xfer *x, long long now)
+{
+	x->probing = 0;
+	for (size_t i = 0; i < rn->n; i++) {
+		struct xfer *y = &rn->xs[i];
+		if (y->gated && strcmp(y->origin, x->origin) == 0) {
+			y->gated = 0;
+			y->probing = 1;
+			y->level = x->level;
+			y->start_at = now;
 			return;
 		}
 	}
-	if (!awserr_should_retry(cls, r->attempts,
-	                         r->max_attempts > 0 ? r->max_attempts : c->o.max_attempts))
+}
+
+static void retry_event(const struct xfer *x, int throttled, long delay, const char *how)
+{
+	const struct http_req *r = x->req;
+	const char *host = strstr(x->origin, "://");
+
+	host = host ? host + 3 : x->origin;
+	log_event(LOG_INFO, throttled ? "throttled" : "retry",
+	          LOG_FIELDS(LOG_INT("attempt", r->attempts), LOG_INT("delay_ms", delay),
+	                     LOG_STR("op", r->op), LOG_STR("host", host)),
+	          "%s to %s: %s after attempt %d; %s %ld ms", r->op ? r->op : "request", host,
+	          throttled ? "throttled" : "failed", r->attempts, how, delay);
+}
+
+/* A throttled request: back off (full jitter, the host's throttle count as the exponent)
+ * unless another request to the host is backing off already: then wait for that one. */
+static void retry_throttled(struct run *rn, struct xfer *x, long long now)
+{
+	struct xfer *holder = gate_holder(rn, x);
+	int *level;
+	long delay;
+
+	if (holder) {
+		x->gated = 1;
+		x->start_at = LLONG_MAX;
+		x->state = XFER_WAITING;
+		delay = holder->state == XFER_WAITING && holder->start_at > now
+		                ? (long)(holder->start_at - now)
+		                : 0;
+		retry_event(x, 1, delay, "waits for the request ahead of it, at least");
 		return;
-	delay = awserr_backoff_ms(r->attempts, (double)c->o.rand_u32() / 4294967296.0);
-	if (deadline && now + delay >= deadline) {
+	}
+	level = gate_level(rn->c, x);
+	if (*level < INT_MAX)
+		++*level;
+	x->level = *level;
+	delay = awserr_backoff_ms(*level, (double)rn->c->o.rand_u32() / 4294967296.0);
+	if (rn->deadline && now + delay >= rn->deadline) {
+		x->req->deadline_hit = 1;
+		return;
+	}
+	x->probing = 1;
+	x->quota_taken = 0;
+	x->start_at = now + delay;
+	x->state = XFER_WAITING;
+	retry_event(x, 1, delay, "next attempt in");
+}
+
+/* A standard-mode retry: counted attempts, the retry quota, full-jitter backoff. */
+static void retry_standard(struct run *rn, struct xfer *x, long long now, int timed_out)
+{
+	struct http_client *c = rn->c;
+	struct http_req *r = x->req;
+	long delay = awserr_backoff_ms(r->attempts, (double)c->o.rand_u32() / 4294967296.0);
+
+	if (rn->deadline && now + delay >= rn->deadline) {
 		r->deadline_hit = 1;
 		return;
 	}
@@ -540,22 +682,63 @@ static void xfer_finish(struct http_client *c, struct xfer *x, CURLcode res, lon
 		return;
 	x->start_at = now + delay;
 	x->state = XFER_WAITING;
+	retry_event(x, 0, delay, "next attempt in");
+}
+
+/* An attempt ended: record it, then either finish the request or schedule its retry. */
+static void xfer_finish(struct run *rn, struct xfer *x, CURLcode res, long long now)
+{
+	struct http_client *c = rn->c;
+	struct http_req *r = x->req;
+	int timed_out = res == CURLE_OPERATION_TIMEDOUT;
+	enum awserr_class cls = AWSERR_NONE;
+	enum awserr_retry next = AWSERR_RETRY_NO;
+
+	curl_multi_remove_handle(c->multi, x->easy);
+	x->state = XFER_DONE;
+	if (res == CURLE_OK && !x->oom && !x->too_big) {
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->status);
+		if (r->status >= 200 && r->status < 300)
+			awserr_quota_release(&c->quota, x->quota_taken);
+		else
+			cls = response_class(r);
+	} else {
+		record_transport_error(x, res);
+		cls = transport_retryable(res) && !x->oom && !x->too_big && !x->hdr_too_big
+		              ? AWSERR_TRANSIENT
+		              : AWSERR_OTHER;
+		if (timed_out && x->capped)
+			r->deadline_hit = 1;
+	}
+	if (cls != AWSERR_NONE && !r->deadline_hit)
+		next = awserr_retry_decide(
+		        cls, r->attempts, r->max_attempts > 0 ? r->max_attempts : c->o.max_attempts,
+		        rn->deadline != 0);
+	if (next == AWSERR_RETRY_THROTTLED)
+		retry_throttled(rn, x, now);
+	else if (next == AWSERR_RETRY_STANDARD)
+		retry_standard(rn, x, now, timed_out);
+	/* The gate passes on when its holder has an answer or stops backing off for a throttle. */
+	if (x->probing && (x->state == XFER_DONE || next != AWSERR_RETRY_THROTTLED))
+		gate_release(rn, x, now);
 }
 
 /* Start due attempts; return how long the loop may sleep before the next one is due. */
-static long start_due(struct http_client *c, struct xfer *xs, size_t n, long long deadline,
-                      int *pending)
+static long start_due(struct run *rn, int *pending)
 {
 	long long now = clock_ms();
 	long wait = MAX_POLL_MS;
 	size_t i;
 
 	*pending = 0;
-	for (i = 0; i < n; i++) {
-		struct xfer *x = &xs[i];
+	for (i = 0; i < rn->n; i++) {
+		struct xfer *x = &rn->xs[i];
 
+		/* Waiting at a gate whose holder the deadline stopped. */
+		if (x->state == XFER_WAITING && x->gated && rn->deadline && now >= rn->deadline)
+			xfer_expire(x);
 		if (x->state == XFER_WAITING && x->start_at <= now &&
-		    xfer_start(c, x, now, deadline) < 0)
+		    xfer_start(rn->c, x, now, rn->deadline) < 0)
 			return -1;
 		if (x->state == XFER_WAITING && x->start_at - now < wait)
 			wait = (long)(x->start_at - now);
@@ -565,12 +748,13 @@ static long start_due(struct http_client *c, struct xfer *xs, size_t n, long lon
 	return wait;
 }
 
-static int run_loop(struct http_client *c, struct xfer *xs, size_t n, long long deadline,
-                    struct shim_err *err)
+static int run_loop(struct run *rn, struct shim_err *err)
 {
+	struct http_client *c = rn->c;
+
 	for (;;) {
 		int running, pending, left;
-		long wait = start_due(c, xs, n, deadline, &pending);
+		long wait = start_due(rn, &pending);
 		CURLMsg *m;
 
 		if (wait < 0)
@@ -589,7 +773,7 @@ static int run_loop(struct http_client *c, struct xfer *xs, size_t n, long long 
 			if (m->msg != CURLMSG_DONE)
 				continue;
 			curl_easy_getinfo(e, CURLINFO_PRIVATE, &priv);
-			xfer_finish(c, (struct xfer *)(void *)priv, res, clock_ms(), deadline);
+			xfer_finish(rn, (struct xfer *)(void *)priv, res, clock_ms());
 			wait = 0;
 		}
 		if (wait && curl_multi_poll(c->multi, NULL, 0, (int)wait, NULL) != CURLM_OK)
@@ -637,7 +821,7 @@ int http_run(struct http_client *c, struct http_req **reqs, size_t n, long long 
 			shim_err_set(err, SHIM_EX_INTERNAL, "libcurl: cannot set up a request");
 			goto out;
 		}
-	rc = run_loop(c, xs, n, deadline_ms, err);
+	rc = run_loop(&(struct run){c, xs, n, deadline_ms}, err);
 out:
 	for (i = 0; i < n; i++)
 		xfer_free(c, &xs[i]);

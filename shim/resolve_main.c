@@ -33,6 +33,25 @@
 
 extern char **environ;
 
+/* The environment the resolver was given: what the mapping reads and the application gets. */
+static char **app_env;
+
+/* libcurl writes every TLS secret to the file SSLKEYLOGFILE names (it reads it with getenv):
+ * the resolver's own environment loses the variable, the application's keeps it. */
+static int keylog_hide(void)
+{
+	size_t n = 0;
+
+	while (environ && environ[n])
+		n++;
+	app_env = calloc(n + 1, sizeof(*app_env));
+	if (!app_env)
+		return -1;
+	if (n)
+		memcpy(app_env, environ, n * sizeof(*app_env));
+	return unsetenv("SSLKEYLOGFILE");
+}
+
 /* Before main and before anything is fetched: not dumpable, no job-control stop (harden.h). */
 __attribute__((constructor(101))) static void resolve_harden(void)
 {
@@ -327,7 +346,7 @@ static int exec_command(const struct shim_opts *o, const struct mapping *m)
 	}
 	if (o->digest_fd >= 0 && (e = await_go(o->digest_fd, m)) <= 0)
 		return e < 0 ? SHIM_EX_INTERNAL : 0;
-	if (exec_env(&env, m, environ) < 0) {
+	if (exec_env(&env, m, app_env) < 0) {
 		log_error("out of memory");
 		return SHIM_EX_INTERNAL;
 	}
@@ -405,7 +424,7 @@ static int resolve_and_run(const struct shim_opts *o, struct mapping *m,
 	int level = o->digest ? LOG_WARN : LOG_ERROR;
 	long long t0 = clock_ms();
 
-	rc = resolve_mapping(m, cfg, environ, o->store ? store_fetch_plan : aws_fetch_plan, &st,
+	rc = resolve_mapping(m, cfg, app_env, o->store ? store_fetch_plan : aws_fetch_plan, &st,
 	                     &err);
 	if (rc < 0) {
 		log_msg(level, "%s", err.msg);
@@ -446,7 +465,7 @@ static int load_cfg(struct backend_cfg *cfg, struct profile_set *profiles,
 	                            o->store, o->profile, o->timeout_ms, NULL};
 	if (o->store)
 		return 0;
-	if (profile_load(profiles, environ, &err) < 0) {
+	if (profile_load(profiles, app_env, &err) < 0) {
 		log_error("%s", err.msg);
 		return err.status;
 	}
@@ -512,7 +531,7 @@ static int report_iam(const struct shim_opts *o, const struct mapping *m,
 	char *text = NULL;
 	int rc = 0;
 
-	if (resolve_plan(&p, m, sources, cfg, environ, &err) < 0 ||
+	if (resolve_plan(&p, m, sources, cfg, app_env, &err) < 0 ||
 	    iam_policy(&text, &ph, &p, o->iam_policy, &err) < 0) {
 		log_error("--iam-policy: %s", err.msg);
 		plan_free(&p);
@@ -572,8 +591,12 @@ int main(int argc, char **argv)
 	const char *answer;
 	int status;
 
+	if (keylog_hide() < 0) {
+		log_error("out of memory");
+		return SHIM_EX_INTERNAL;
+	}
 	jsonval_init_allocator();
-	if (opts_start(&o, argc, argv, environ, &err) < 0) {
+	if (opts_start(&o, argc, argv, app_env, &err) < 0) {
 		log_error("%s", err.msg);
 		return err.status;
 	}
@@ -591,7 +614,7 @@ int main(int argc, char **argv)
 		opts_free(&o);
 		return status;
 	}
-	if (mapping_build(&m, &o, environ, &err) < 0) {
+	if (mapping_build(&m, &o, app_env, &err) < 0) {
 		log_error("%s", err.msg);
 		opts_free(&o);
 		return err.status;

@@ -4,6 +4,7 @@ which misbehaviour, how often, and the bodies of the malformed-response faults."
 import fnmatch
 import json
 import threading
+import time
 
 KINDS = {
     "throttle",     # HTTP 400 ThrottlingException
@@ -80,6 +81,39 @@ class FaultTable:
             return False
         pattern = fault["name"]
         return pattern is None or any(fnmatch.fnmatchcase(n, pattern) for n in names)
+
+
+class TokenBucket:
+    """A service's request rate, as AWS enforces it: `burst` tokens, refilled at `tps` a second;
+    a request that finds no token is throttled (and takes none)."""
+
+    def __init__(self, tps, burst=None):
+        if not isinstance(tps, (int, float)) or tps <= 0:
+            raise ValueError(f"a rate needs tps > 0: {tps!r}")
+        burst = tps if burst is None else burst
+        if not isinstance(burst, (int, float)) or burst < 1:
+            raise ValueError(f"a rate needs burst >= 1: {burst!r}")
+        self.tps, self.burst = float(tps), float(burst)
+        self._tokens, self._last = self.burst, time.monotonic()
+        self._lock = threading.Lock()
+        self.allowed = self.throttled = 0
+
+    def take(self):
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.tps)
+            self._last = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                self.allowed += 1
+                return True
+            self.throttled += 1
+            return False
+
+    def describe(self):
+        with self._lock:
+            return {"tps": self.tps, "burst": self.burst, "allowed": self.allowed,
+                    "throttled": self.throttled}
 
 
 def wrong_types_body(op):

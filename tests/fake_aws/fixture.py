@@ -319,6 +319,15 @@ class FakeAWS:
     def set_latency(self, ms):
         self._control("PUT", "/__latency", {"ms": ms})
 
+    def set_rate(self, service, tps, burst=None):
+        """A token-bucket rate for service ("ssm", "secretsmanager"): burst tokens (default
+        tps) refilled at tps a second; requests over it get HTTP 400 ThrottlingException.
+        tps=None removes it. Returns every rate with its allowed/throttled counts."""
+        return self._control("PUT", "/__rate", {"service": service, "tps": tps, "burst": burst})
+
+    def rates(self):
+        return self._control("GET", "/__rate")
+
     def _control(self, method, path, doc=None):
         # Over the plain-HTTP listener: unsigned, not logged, no TLS handshake to pay for.
         conn = http.client.HTTPConnection("127.0.0.1", self.ecs_port, timeout=10)

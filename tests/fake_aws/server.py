@@ -64,6 +64,8 @@ class State:
                                                             auth.DEFAULT_CREDENTIALS))
         self.policy = auth.Policy(config.get("deny", []))
         self.faults = faults.FaultTable(config.get("faults", []))
+        self.rates = {svc: faults.TokenBucket(r["tps"], r.get("burst"))
+                      for svc, r in config.get("rates", {}).items()}
         self.latency_ms = config.get("latency_ms", 0)
         self.max_skew = config.get("max_skew_seconds", auth.MAX_SKEW_SECONDS)
         self.regions = config.get("regions_allowed")
@@ -287,6 +289,12 @@ class AwsHandler(Handler):
 
     def answer(self, service, op, body, caller):
         key = "Message" if service == "secretsmanager" else "message"
+        bucket = self.state.rates.get(service)
+        if bucket is not None and not bucket.take():
+            # As SSM and Secrets Manager answer a request over their rate: HTTP 400.
+            self.entry["fault"] = "rate"
+            self.send_error_json(400, "ThrottlingException", "Rate exceeded", message_key=key)
+            return
         fault = self.apply_faults(op, self.entry["names"])
         if fault and fault["kind"] in ("throttle", "error"):
             self.send_error_json(*fault_error(fault, service), message_key=key)
@@ -445,6 +453,16 @@ def control_request(state, method, path, body):
         if route == ("PUT", "/__" + name):
             setattr(state, name, {**getattr(state, name), **doc})
             return 200, getattr(state, name)
+    if route == ("GET", "/__rate"):
+        return 200, {svc: b.describe() for svc, b in state.rates.items()}
+    if route == ("PUT", "/__rate"):
+        rates = dict(state.rates)
+        if doc.get("tps") is None:
+            rates.pop(doc["service"], None)
+        else:
+            rates[doc["service"]] = faults.TokenBucket(doc["tps"], doc.get("burst"))
+        state.rates = rates
+        return 200, {svc: b.describe() for svc, b in state.rates.items()}
     if route == ("PUT", "/__latency"):
         state.latency_ms = doc["ms"]
         return 200, {"ok": True}
@@ -456,7 +474,7 @@ def control_request(state, method, path, body):
 
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
-    request_queue_size = 128
+    request_queue_size = 1024  # a fleet benchmark connects hundreds of clients at once
 
     def __init__(self, address, handler, state, ssl_context=None):
         self.state = state
@@ -497,6 +515,8 @@ def parse_args(argv):
     p.add_argument("--latency-ms", type=float, help="added latency for every request")
     p.add_argument("--region", default="us-east-1", help="region of store keys given as names")
     p.add_argument("--fault", action="append", default=[], help="a fault rule as JSON")
+    p.add_argument("--rate", action="append", default=[], metavar="SERVICE=TPS[:BURST]",
+                   help="a token-bucket rate for a service (ssm, secretsmanager, sts)")
     p.add_argument("--exit-on-stdin-eof", action="store_true",
                    help="stop when stdin reaches end of file (the parent went away)")
     return p.parse_args(argv)
@@ -513,6 +533,11 @@ def main(argv=None):
     args = parse_args(argv)
     config = load_json(args.config, {})
     config["faults"] = config.get("faults", []) + [json.loads(f) for f in args.fault]
+    for spec in args.rate:
+        service, _, rate = spec.partition("=")
+        tps, _, burst = rate.partition(":")
+        config.setdefault("rates", {})[service] = {"tps": float(tps),
+                                                   "burst": float(burst) if burst else None}
     if args.latency_ms is not None:
         config["latency_ms"] = args.latency_ms
     store = Store(load_json(args.store, {}), region=args.region)

@@ -55,7 +55,12 @@ def test_every_line_of_a_resolver_run_is_a_json_event(aws):
     ev = resolved[0]
     assert ev["level"] == "info" and ev["variables"] == 2 and ev["source"] == "aws"
     assert ev["calls"] >= 2 and ev["waves"] >= 1 and isinstance(ev["ms"], int)
-    assert all(x["event"] == "log" for x in recs if x is not ev and x["event"] != "exit")
+    throttled = [x for x in recs if x["event"] == "throttled"]
+    assert len(throttled) == 1, r.stderr
+    assert throttled[0]["attempt"] == 1 and throttled[0]["op"] == "GetParameters"
+    assert isinstance(throttled[0]["delay_ms"], int) and throttled[0]["host"]
+    assert all(x["event"] == "log" for x in recs
+               if x is not ev and x["event"] not in ("exit", "throttled"))
     assert "event-test-password-1" not in r.stderr
 
 

@@ -243,6 +243,25 @@ static void test_should_retry(void)
 	CHECK(!awserr_should_retry(AWSERR_NONE, 1, 3));
 }
 
+/* DESIGN.md 5.5: throttled calls are not limited to 3 attempts when a deadline bounds them
+ * (a fleet start outlasts 3 throttled attempts); everything else keeps the standard mode. */
+static void test_retry_decide(void)
+{
+	CHECK_INT(awserr_retry_decide(AWSERR_THROTTLING, 1, 3, 1), AWSERR_RETRY_THROTTLED);
+	CHECK_INT(awserr_retry_decide(AWSERR_THROTTLING, 3, 3, 1), AWSERR_RETRY_THROTTLED);
+	CHECK_INT(awserr_retry_decide(AWSERR_THROTTLING, 40, 3, 1), AWSERR_RETRY_THROTTLED);
+	/* No deadline: nothing would bound the wait, so the attempt count does. */
+	CHECK_INT(awserr_retry_decide(AWSERR_THROTTLING, 2, 3, 0), AWSERR_RETRY_STANDARD);
+	CHECK_INT(awserr_retry_decide(AWSERR_THROTTLING, 3, 3, 0), AWSERR_RETRY_NO);
+	/* A request that allows one attempt (IMDS on a laptop) gets one, throttled or not. */
+	CHECK_INT(awserr_retry_decide(AWSERR_THROTTLING, 1, 1, 1), AWSERR_RETRY_NO);
+	CHECK_INT(awserr_retry_decide(AWSERR_TRANSIENT, 1, 3, 1), AWSERR_RETRY_STANDARD);
+	CHECK_INT(awserr_retry_decide(AWSERR_TRANSIENT, 3, 3, 1), AWSERR_RETRY_NO);
+	CHECK_INT(awserr_retry_decide(AWSERR_DENIED, 1, 3, 1), AWSERR_RETRY_NO);
+	CHECK_INT(awserr_retry_decide(AWSERR_OTHER, 1, 3, 1), AWSERR_RETRY_NO);
+	CHECK_INT(awserr_retry_decide(AWSERR_NONE, 1, 3, 1), AWSERR_RETRY_NO);
+}
+
 static void test_backoff(void)
 {
 	int a;
@@ -310,6 +329,7 @@ int main(void)
 	RUN(test_classify_codes);
 	RUN(test_classify_status);
 	RUN(test_should_retry);
+	RUN(test_retry_decide);
 	RUN(test_backoff);
 	RUN(test_quota);
 	return unit_done("test_awserr");

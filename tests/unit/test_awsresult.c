@@ -198,6 +198,28 @@ static void test_path_pages(void)
 	plan_free(&p);
 }
 
+/* A NextToken that comes back as it was sent ends the pagination with an error (a server that
+ * repeats it had the resolver asking for the same page hundreds of times a second). */
+static void test_path_repeated_token(void)
+{
+	struct plan p = {0};
+	size_t idx[] = {0};
+	char *token = NULL;
+	struct http_req rq;
+
+	add(&p, FETCH_PATH, "/app/", NULL);
+	rq = answer(200, NULL, "{\"Parameters\":[],\"NextToken\":\"same\"}", 1);
+	CHECK_INT(apply(&p, AWS_OP_BY_PATH, idx, 1, &rq, &token), AWSRESULT_NEXT_PAGE);
+	CHECK_STR(token, "same");
+	rq = answer(200, NULL, "{\"Parameters\":[],\"NextToken\":\"same\"}", 1);
+	CHECK_INT(apply(&p, AWS_OP_BY_PATH, idx, 1, &rq, &token), AWSRESULT_DONE);
+	CHECK_FAIL(&p.f[0], SHIM_EX_UNAVAILABLE,
+	           "GetParametersByPath /app/: the service returned the NextToken it was sent; "
+	           "pagination stopped");
+	free(token);
+	plan_free(&p);
+}
+
 static void test_path_nul_value(void)
 {
 	struct plan p = {0};
@@ -290,6 +312,7 @@ int main(void)
 	RUN(test_get_secret);
 	RUN(test_params_invalid_and_selectors);
 	RUN(test_path_pages);
+	RUN(test_path_repeated_token);
 	RUN(test_path_nul_value);
 	RUN(test_error_responses);
 	RUN(test_transport_failure);

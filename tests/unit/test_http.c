@@ -4,6 +4,7 @@
 #include "http.h"
 #include "awserr.h"
 #include "clock.h"
+#include "log.h"
 #include "unit.h"
 
 #include <arpa/inet.h>
@@ -145,7 +146,33 @@ static int handle(int fd, const char *path, const char *body, size_t blen, int e
 		respond_str(fd, 503, NULL, "{\"__type\":\"ServiceUnavailable\"}");
 	else if (strncmp(path, "/always503", 10) == 0)
 		respond_str(fd, 503, NULL, "{\"__type\":\"ServiceUnavailable\"}");
-	else if (strncmp(path, "/throttle", 9) == 0 && n <= 2)
+	else if (strncmp(path, "/thr5", 5) == 0 && n <= 5)
+		respond_str(fd, 400, THROTTLE_HDR,
+		            "{\"__type\":\"ThrottlingException\",\"message\":\"Rate exceeded\"}");
+	else if (strncmp(path, "/alwaysthrottle", 15) == 0)
+		respond_str(fd, 400, THROTTLE_HDR,
+		            "{\"__type\":\"ThrottlingException\",\"message\":\"Rate exceeded\"}");
+	else if (strncmp(path, "/longheader", 11) == 0) {
+		/* One header line over libcurl's 100 kB limit. */
+		static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Big: ";
+
+		if (send_all(fd, head, sizeof(head) - 1) == 0)
+			send_filler(fd, 150000);
+		send_all(fd, "\r\n\r\nok", 6);
+		return 1;
+	} else if (strncmp(path, "/manyheaders", 12) == 0) {
+		/* Lines under the limit, but over libcurl's 300 kB for all of them. */
+		static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n";
+
+		send_all(fd, head, sizeof(head) - 1);
+		for (int i = 0; i < 8; i++) {
+			send_all(fd, "X-Pad: ", 7);
+			send_filler(fd, 60000);
+			send_all(fd, "\r\n", 2);
+		}
+		send_all(fd, "\r\nok", 4);
+		return 1;
+	} else if (strncmp(path, "/throttle", 9) == 0 && n <= 2)
 		respond_str(fd, 400, THROTTLE_HDR,
 		            "{\"__type\":\"ThrottlingException\",\"message\":\"Rate exceeded\"}");
 	else if (strncmp(path, "/deny", 5) == 0)
@@ -448,6 +475,79 @@ static void test_retry_throttling(void)
 	http_client_free(c);
 }
 
+/* DESIGN 5.5: under a deadline a throttled request keeps backing off past 3 attempts. */
+static void test_throttled_until_deadline(void)
+{
+	struct http_client *c = client(5000, 0, rand_zero);
+	struct http_req r = get("/thr5/1");
+
+	CHECK_INT(run_one(c, &r, clock_ms() + 10000), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_INT(r.attempts, 6);
+	CHECK_INT(r.deadline_hit, 0);
+	http_req_free(&r);
+	http_client_free(c);
+}
+
+/* A throttle that never ends stops at the deadline, not before: the next backoff (2 s with the
+ * jitter at its top) would pass it, so the last answer stands. */
+static void test_throttled_stops_at_deadline(void)
+{
+	struct http_client *c = client(5000, 0, rand_max);
+	struct http_req r = get("/alwaysthrottle/1");
+	long long t0 = clock_ms(), dt;
+
+	CHECK_INT(run_one(c, &r, t0 + 1800), 0);
+	dt = clock_ms() - t0;
+	CHECK_INT(r.status, 400);
+	CHECK_INT(r.attempts, 2);
+	CHECK_INT(r.deadline_hit, 1);
+	CHECK_STR(r.error_type, "ThrottlingException:http://internal.amazon.com/coral/");
+	CHECK(dt >= 950 && dt < 1800);
+	if (!(dt >= 950 && dt < 1800))
+		fprintf(stderr, "  throttled until a 1.8 s deadline took %lld ms\n", dt);
+	http_req_free(&r);
+	http_client_free(c);
+}
+
+static atomic_int rand_calls;
+
+/* A sixteenth of each backoff: 62 ms, 125 ms, 250 ms, 500 ms; long enough for the other
+ * requests' first answers to arrive while the first one throttled backs off. */
+static unsigned rand_sixteenth_counted(void)
+{
+	atomic_fetch_add(&rand_calls, 1);
+	return 0x10000000u;
+}
+
+/* One throttled request per host backs off at a time; the others throttled meanwhile wait for
+ * it and go, one by one, when it has its answer. Three requests throttled twice each: the
+ * first backs off twice, then each of the others is throttled once more after it is let go:
+ * 4 backoffs drawn, not 6, and every request gets its answer. */
+static void test_throttled_one_at_a_time(void)
+{
+	struct http_client *c = client(5000, 0, rand_sixteenth_counted);
+	struct http_req rs[3], *v[3];
+	struct shim_err err = {0};
+	char path[32];
+	int i;
+
+	atomic_store(&rand_calls, 0);
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "/throttle/gate%d", i);
+		rs[i] = get(path);
+		v[i] = &rs[i];
+	}
+	CHECK_INT(http_run(c, v, 3, clock_ms() + 10000, &err), 0);
+	for (i = 0; i < 3; i++) {
+		CHECK_INT(rs[i].status, 200);
+		CHECK_INT(rs[i].attempts, 3);
+		http_req_free(&rs[i]);
+	}
+	CHECK_INT(atomic_load(&rand_calls), 4);
+	http_client_free(c);
+}
+
 static void test_no_retry_denied(void)
 {
 	struct http_client *c = client(5000, 0, rand_zero);
@@ -486,8 +586,96 @@ static void test_partial_body(void)
 	CHECK(r.transport_error != 0);
 	CHECK(r.errmsg[0] != '\0');
 	CHECK(strstr(r.errmsg, "SECRET") == NULL);
+	/* libcurl's "transfer closed with 90 bytes remaining to read" tells a length. */
+	CHECK(strstr(r.errmsg, "90") == NULL && strstr(r.errmsg, "byte") == NULL);
+	CHECK_STR(r.errmsg, "the connection closed before the whole response arrived");
 	CHECK_INT(r.resp.len, 0);
 	http_req_free(&r);
+	http_client_free(c);
+}
+
+/* Oversized response headers are told as such (libcurl says "Out of memory" for one line over
+ * 100 kB), and not retried. */
+static void test_header_too_large(void)
+{
+	struct http_client *c = client(5000, 0, rand_zero);
+	struct http_req r = get("/longheader/1");
+
+	CHECK_INT(run_one(c, &r, 0), 0);
+	CHECK_INT(r.status, 0);
+	CHECK_INT(r.attempts, 1);
+	CHECK_STR(r.errmsg, "a response header line is too long (over 100 kB)");
+	http_req_free(&r);
+	r = get("/manyheaders/1");
+	CHECK_INT(run_one(c, &r, 0), 0);
+	CHECK_INT(r.status, 0);
+	CHECK_INT(r.attempts, 1);
+	CHECK_STR(r.errmsg, "the response headers are too large (over 300 kB)");
+	http_req_free(&r);
+	http_client_free(c);
+}
+
+/* A listener standing in for a proxy: it counts the connections it is offered. */
+static int proxy_listen(int *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t alen = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 16) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &alen) < 0)
+		return -1;
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static int proxy_accepted(int fd)
+{
+	int n = 0, s;
+
+	while ((s = accept(fd, NULL, NULL)) >= 0) {
+		close(s);
+		n++;
+	}
+	return n;
+}
+
+/* DESIGN 5.4: plain http never goes through a proxy, whatever the proxy variables say: to
+ * loopback by address and by name, and to a configured endpoint (allow_http). */
+static void test_plain_http_no_proxy(void)
+{
+	static const char *const vars[] = {"http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"};
+	struct http_client *c = client(2000, 0, rand_zero);
+	int port, fd = proxy_listen(&port);
+	char proxy[64], u[96];
+	struct http_req r;
+	size_t i;
+
+	CHECK(fd >= 0);
+	snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%d", port);
+	for (i = 0; i < 4; i++)
+		setenv(vars[i], proxy, 1);
+	unsetenv("no_proxy");
+	unsetenv("NO_PROXY");
+	r = get("/ok/proxy1");
+	CHECK_INT(run_one(c, &r, 0), 0);
+	CHECK_INT(r.status, 200);
+	http_req_free(&r);
+	snprintf(u, sizeof(u), "http://localhost:%d/ok/proxy2", srv_port);
+	r = (struct http_req){.method = "GET", .url = u, .max_attempts = 1};
+	CHECK_INT(run_one(c, &r, 0), 0);
+	CHECK_INT(r.status, 200);
+	http_req_free(&r);
+	snprintf(u, sizeof(u), "HTTP://127.0.0.1:%d/ok/proxy3", srv_port);
+	r = (struct http_req){.method = "POST", .url = u, .allow_http = 1};
+	CHECK_INT(run_one(c, &r, 0), 0);
+	CHECK_INT(r.status, 200);
+	http_req_free(&r);
+	CHECK_INT(proxy_accepted(fd), 0);
+	for (i = 0; i < 4; i++)
+		unsetenv(vars[i]);
+	close(fd);
 	http_client_free(c);
 }
 
@@ -1100,6 +1288,7 @@ int main(void)
 {
 	int st;
 
+	log_setup(LOG_WARN, LOG_TEXT); /* the retry events are info lines */
 	/* The loopback server must be reached directly, whatever proxy the caller's shell has. */
 	unsetenv("http_proxy");
 	unsetenv("HTTP_PROXY");
@@ -1113,9 +1302,14 @@ int main(void)
 	RUN(test_post_body);
 	RUN(test_retry_503);
 	RUN(test_retry_throttling);
+	RUN(test_throttled_until_deadline);
+	RUN(test_throttled_stops_at_deadline);
+	RUN(test_throttled_one_at_a_time);
 	RUN(test_no_retry_denied);
 	RUN(test_retry_closed);
 	RUN(test_partial_body);
+	RUN(test_header_too_large);
+	RUN(test_plain_http_no_proxy);
 	RUN(test_timeout);
 	RUN(test_request_overrides);
 	RUN(test_request_connect_timeout);
