@@ -647,7 +647,7 @@ static void test_plain_http_no_proxy(void)
 {
 	static const char *const vars[] = {"http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"};
 	struct http_client *c = client(2000, 0, rand_zero);
-	int port, fd = proxy_listen(&port);
+	int port = 0, fd = proxy_listen(&port);
 	char proxy[64], u[96];
 	struct http_req r;
 	size_t i;
