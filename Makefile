@@ -134,17 +134,20 @@ asan:
 	$(MAKE) BUILD=build/asan SYSTEM_LIBS=1 SUP_LINK=-pie OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
 
-# Every unit-test binary under valgrind (no invalid access, no definite leak), built against
-# the system's shared libraries in build/shared, where valgrind knows its way.
+# Every unit-test binary under valgrind (no invalid access, no definite leak), then whole
+# resolutions by the resolver (tests/valgrind-resolve: against the AWS emulator and from the
+# store), built against the system's shared libraries in build/shared, where valgrind knows its
+# way (in a static binary it reports false errors inside glibc).
 valgrind:
 	$(MAKE) BUILD=build/shared SYSTEM_LIBS=1 valgrind-run
 
-valgrind-run: $(UNIT_TESTS)
+valgrind-run: $(UNIT_TESTS) $(BUILD)/covenant-shim-resolve
 	@for t in $(UNIT_TESTS); do \
 		valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
 			--error-exitcode=1 $$t >/dev/null || { echo "valgrind: $$t failed"; exit 1; }; \
 		echo "valgrind: $${t##*/} clean"; \
 	done
+	BUILD=$(BUILD) PY=$(PY) tests/valgrind-resolve
 
 # Static analysis, every finding an error: cppcheck over all sources at once; clang-tidy
 # (.clang-tidy) and gcc -fanalyzer one file at a time with the flags that file is built with
