@@ -82,8 +82,8 @@ HELPERS    = $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(wildcard tests/he
 
 BINS = $(BUILD)/covenant-shim $(BUILD)/covenant-shim-resolve
 
-.PHONY: all check unit integration install asan valgrind valgrind-run fuzz fuzz-run demo bench \
-        clean distclean format
+.PHONY: all check unit integration install asan valgrind valgrind-run analyze fuzz fuzz-run demo \
+        bench clean distclean format
 all: $(BINS)
 
 $(BUILD)/obj/%.o: shim/%.c
@@ -134,17 +134,60 @@ asan:
 	$(MAKE) BUILD=build/asan SYSTEM_LIBS=1 SUP_LINK=-pie OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
 
-# Every unit-test binary under valgrind (no invalid access, no definite leak), built against
-# the system's shared libraries in build/shared, where valgrind knows its way.
+# Every unit-test binary under valgrind (no invalid access, no definite leak), then whole
+# resolutions by the resolver (tests/valgrind-resolve: against the AWS emulator and from the
+# store), built against the system's shared libraries in build/shared, where valgrind knows its
+# way (in a static binary it reports false errors inside glibc).
 valgrind:
 	$(MAKE) BUILD=build/shared SYSTEM_LIBS=1 valgrind-run
 
-valgrind-run: $(UNIT_TESTS)
+valgrind-run: $(UNIT_TESTS) $(BUILD)/covenant-shim-resolve
 	@for t in $(UNIT_TESTS); do \
 		valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
 			--error-exitcode=1 $$t >/dev/null || { echo "valgrind: $$t failed"; exit 1; }; \
 		echo "valgrind: $${t##*/} clean"; \
 	done
+	BUILD=$(BUILD) PY=$(PY) tests/valgrind-resolve
+
+# Static analysis, every finding an error: cppcheck over all sources at once; clang-tidy
+# (.clang-tidy) and gcc -fanalyzer one file at a time with the flags that file is built with
+# (the resolver's own modules with the libcurl, OpenSSL and jansson headers). A stamp in
+# build/analyze records each clean file, so a second run redoes only what changed (all of it:
+# about 80 s on one core, 45 s with -j2).
+ANALYZE_DIR   = $(BUILD)/analyze
+ANALYZE_SRCS  = $(wildcard shim/*.c)
+ANALYZE_DEPS  = $(wildcard include/*.h) Makefile
+ANALYZE_CPP   = $(filter-out -MMD -MP,$(CPPFLAGS))
+analyze_flags = $(ANALYZE_CPP) $(if $(filter $(1),$(SUP_SRCS)),,$(PKG_CFLAGS)) $(CFLAGS)
+CPPCHECK_FLAGS = --enable=warning,performance,portability --inline-suppr --error-exitcode=1 \
+                 --std=c11 -q -Iinclude -D_GNU_SOURCE
+# gcc 12's leak checker loses a pointer stored through another pointer (into a caller's
+# struct, or an array that array_grow moved): its 14 leak reports here (audit, awsjson,
+# mapping, opts, plan, resolve, sm) were all of that kind, none a leak. Leaks stay covered by
+# clang-analyzer's unix.Malloc and by valgrind (make valgrind).
+FANALYZER_FLAGS = -fanalyzer -Wno-analyzer-malloc-leak -Werror
+ANALYZE_STAMPS = $(ANALYZE_DIR)/cppcheck.ok \
+                 $(patsubst shim/%.c,$(ANALYZE_DIR)/%.tidy.ok,$(ANALYZE_SRCS)) \
+                 $(patsubst shim/%.c,$(ANALYZE_DIR)/%.gcc.ok,$(ANALYZE_SRCS))
+
+analyze: $(ANALYZE_STAMPS)
+	@echo "analyze: cppcheck, clang-tidy and gcc -fanalyzer clean over $(words $(ANALYZE_SRCS)) files"
+
+$(ANALYZE_DIR)/cppcheck.ok: $(ANALYZE_SRCS) $(ANALYZE_DEPS)
+	@mkdir -p $(@D)
+	cppcheck $(CPPCHECK_FLAGS) $(ANALYZE_SRCS)
+	@touch $@
+
+$(ANALYZE_DIR)/%.tidy.ok: shim/%.c $(ANALYZE_DEPS) .clang-tidy | $(CURL_DEP)
+	@mkdir -p $(@D)
+	clang-tidy -quiet $< -- $(call analyze_flags,$<) 2>$(@:.ok=.log) || \
+		{ cat $(@:.ok=.log); exit 1; }
+	@touch $@
+
+$(ANALYZE_DIR)/%.gcc.ok: shim/%.c $(ANALYZE_DEPS) | $(CURL_DEP)
+	@mkdir -p $(@D)
+	gcc $(call analyze_flags,$<) $(FANALYZER_FLAGS) -c -o /dev/null $<
+	@touch $@
 
 # libFuzzer targets: every parser, each run FUZZ_SECONDS against a corpus kept in build/.
 FUZZ_SECONDS ?= 20

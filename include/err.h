@@ -21,9 +21,21 @@ struct shim_err {
 	char msg[512]; /* one line naming what is wrong and where; never a secret value */
 };
 
-/* Record an error (printf-style) and return -1, so callers can `return shim_err_set(...)`. */
-int shim_err_set(struct shim_err *err, int status, const char *fmt, ...)
+/* Record an error (printf-style) in err, which may be NULL; returns 0. Call it through
+ * shim_err_set. */
+int shim_err_record(struct shim_err *err, int status, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+
+/* The static analyzers read one file at a time and do not follow a call into a variadic
+ * function: through this they see the -1, so a failure never passes for a success. */
+static inline int shim_err_failed(int recorded)
+{
+	(void)recorded;
+	return -1;
+}
+
+/* Record an error (printf-style) and return -1, so callers can `return shim_err_set(...)`. */
+#define shim_err_set(...) shim_err_failed(shim_err_record(__VA_ARGS__))
 
 /* The status of a failed exec (errno err), the same in both executables: 127 when the name
  * leads to no file (ENOENT, ENOTDIR, ENAMETOOLONG, ELOOP), 126 when the file is there but

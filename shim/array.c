@@ -17,7 +17,7 @@ int array_grow(void *ptr_addr, size_t *cap, size_t need, size_t size)
 			return -1;
 		n *= 2;
 	}
-	if (size && n > SIZE_MAX / size)
+	if (!size || n > SIZE_MAX / size) /* realloc(p, 0) would free the array */
 		return -1;
 	memcpy(&p, ptr_addr, sizeof(p));
 	if (!(np = realloc(p, n * size)))

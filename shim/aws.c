@@ -391,6 +391,7 @@ static int run_waves(struct aws *a)
 		size_t n = 0;
 		free(reqs);
 		free(idx);
+		// NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers
 		reqs = calloc(a->n_calls + 1, sizeof(*reqs));
 		idx = calloc(a->n_calls + 1, sizeof(*idx));
 		if (!reqs || !idx) {

@@ -36,7 +36,7 @@ static void copy_code(char *dst, size_t n, const char *raw, size_t len)
 		int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 		         (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
 
-		dst[o++] = ok ? c : '?';
+		dst[o++] = ok ? c : '?'; // NOLINT(bugprone-narrowing-conversions): c or '?', a char
 	}
 	dst[o] = '\0';
 }

@@ -586,7 +586,9 @@ static int add_bundle(X509_STORE *st, const struct cacert_src *src, struct shim_
 	X509_LOOKUP_METHOD *m = index_method();
 	X509_LOOKUP *lu;
 
-	if (!ix || !m) {
+	if (!ix)
+		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+	if (!m) {
 		index_free(ix);
 		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
 	}

@@ -39,6 +39,8 @@ static int argv_push(char ***argv, size_t *n, struct buf *word)
 	if (!grown)
 		return -1;
 	*argv = grown;
+	grown[*n] =
+	        NULL; /* terminated even when the copy below fails: credproc_argv_free reads it */
 	w = word->ptr ? buf_detach(word) : strdup("");
 	if (!w)
 		return -1;
@@ -210,7 +212,7 @@ static int read_output(struct proc *pr, struct buf *o, char *chunk, size_t cap, 
 			return n < 0 ? shim_err_set(err, SHIM_EX_NOPERM, "reading its output: %s",
 			                            strerror(errno))
 			             : 0;
-		if (o->len + (size_t)n > OUT_MAX)
+		if (o->len + (size_t)n > (size_t)OUT_MAX)
 			return shim_err_set(err, SHIM_EX_NOPERM, "it printed more than %d KiB",
 			                    OUT_MAX / 1024);
 		buf_put(o, chunk, (size_t)n);

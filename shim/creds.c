@@ -67,6 +67,8 @@ int creds_set(struct aws_creds *out, const char *id, const char *secret, const c
 {
 	struct aws_creds c = {NULL, NULL, NULL, expiration, source};
 
+	if (!id || !secret) /* a caller's bug, not a crash */
+		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: credentials without a key", source);
 	c.access_key_id = strdup(id);
 	c.secret_access_key = strdup(secret);
 	c.session_token = token ? strdup(token) : NULL;

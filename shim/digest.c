@@ -12,7 +12,7 @@ int digest_sha256_hex(char out[DIGEST_HEX_SIZE], const void *data, size_t len)
 	out[0] = '\0';
 	if (EVP_Digest(data ? data : "", len, md, &n, EVP_sha256(), NULL) != 1 || n != 32)
 		return -1;
-	for (unsigned i = 0; i < 32; i++) {
+	for (size_t i = 0; i < 32; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];
 	}

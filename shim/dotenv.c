@@ -46,7 +46,9 @@ static int rd_eof(const struct rd *r)
 
 static char rd_peek(const struct rd *r)
 {
-	return rd_eof(r) ? '\0' : r->s[r->pos];
+	if (rd_eof(r))
+		return '\0';
+	return r->s[r->pos];
 }
 
 static void rd_skip_blanks(struct rd *r)

@@ -5,17 +5,17 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-int shim_err_set(struct shim_err *err, int status, const char *fmt, ...)
+int shim_err_record(struct shim_err *err, int status, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (!err)
-		return -1;
+		return 0;
 	err->status = status;
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
-	return -1;
+	return 0;
 }
 
 /* Rank: internal and usage problems first, then bad data, then access, reachability,

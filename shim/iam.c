@@ -67,7 +67,7 @@ int iam_fetch_arn(char *out, size_t size, const struct fetch *f, int wildcard, s
 	if (n < 0 || (size_t)n >= sizeof(arn) || (size_t)n >= size)
 		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: ARN too long", f->name);
 	memcpy(out, arn, (size_t)n + 1);
-	return !f->account && strncmp(f->id, "arn:", 4) ? (int)IAM_PH_ACCOUNT : 0;
+	return !f->account && strncmp(f->id, "arn:", 4) != 0 ? (int)IAM_PH_ACCOUNT : 0;
 }
 
 /* Append s to the array unless it is there already. */

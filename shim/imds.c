@@ -211,9 +211,10 @@ static int session_get(struct buf *out, struct session *s, const char *path, con
 		shim_err_set(err, SHIM_EX_UNAVAILABLE,
 		             "EC2 instance metadata: %s: %s (%d attempts)", what, resp.errmsg,
 		             resp.attempts);
-	else if (resp.status == 404)
-		rc = note(err, "EC2 instance metadata: no %s", what);
-	else
+	else if (resp.status == 404) {
+		note(err, "EC2 instance metadata: no %s", what);
+		rc = 0;
+	} else
 		shim_err_set(err, resp.status >= 500 ? SHIM_EX_UNAVAILABLE : SHIM_EX_NOPERM,
 		             "EC2 instance metadata: %s: HTTP %ld", what, resp.status);
 	buf_free(&resp.body);

@@ -340,7 +340,7 @@ static void put_real(struct buf *b, double d)
 	}
 	snprintf(e, sizeof(e), "%.*e", p - 1, d);
 	x = strchr(e, 'e');
-	exp10 = atoi(x + 1);
+	exp10 = (int)strtol(x + 1, NULL, 10);
 	if (d == 0 || (exp10 >= -6 && exp10 < 21)) {
 		decimals = p - 1 - exp10;
 		buf_printf(b, "%.*f", decimals > 0 ? decimals : 0, d);

@@ -172,7 +172,7 @@ void log_format_event(char *out, size_t size, int level, enum log_format format,
 	struct line l = {out, 0, size, 0};
 	char pid[80];
 
-	if (size < 2 * CLOSE_ROOM) {
+	if (size < (size_t)2 * CLOSE_ROOM) {
 		if (size)
 			out[0] = '\0';
 		return;

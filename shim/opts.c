@@ -138,9 +138,9 @@ long opts_parse_duration(const char *s)
 	if (strcmp(p, "ms") == 0)
 		scale = 1;
 	else if (strcmp(p, "m") == 0)
-		scale = 60 * 1000;
+		scale = 60L * 1000;
 	else if (strcmp(p, "h") == 0)
-		scale = 3600 * 1000;
+		scale = 3600L * 1000;
 	else if (*p && strcmp(p, "s") != 0)
 		return -1;
 	if (too_big || whole > MAX_DURATION_MS / scale)
@@ -470,22 +470,26 @@ static int apply(struct shim_opts *o, const struct opt_def *d, const char *value
 	const char **slot = string_slot(o, d->id);
 	int *flag = flag_slot(o, d->id);
 
+	if (flag)
+		return *flag = 1, 0;
+	if (d->id == O_GROUP && !from_env)
+		return o->group = 1, 0;
+	if (d->arg == ARG_OPTIONAL)
+		return apply_word(o, d->id, value, src, err);
+	if (!value) /* the table gives every other option a value: said once, for the analyzers */
+		return shim_err_set(err, SHIM_EX_INTERNAL, "%s: no value", src);
 	if (slot) {
 		if (!*value)
 			return shim_err_set(err, SHIM_EX_USAGE, "%s: empty value", src);
 		*slot = value;
 		return 0;
 	}
-	if (flag)
-		return *flag = 1, 0;
 	switch (d->id) {
 	case O_SSM_PATH:
 	case O_SECRET_JSON:
 	case O_ENV_FILE:
 		return apply_list(o, d->id, value, src, from_env, err);
 	case O_GROUP:
-		if (!from_env)
-			return o->group = 1, 0;
 		if (parse_bool(&o->group, value) < 0)
 			return shim_err_set(err, SHIM_EX_USAGE, "%s: \"%s\" is not 0 or 1", src,
 			                    value);
@@ -495,7 +499,7 @@ static int apply(struct shim_opts *o, const struct opt_def *d, const char *value
 	case O_STOP_DELAY:
 		return apply_duration(&o->stop_delay_ms, value, 0, MAX_DURATION_MS, src, err);
 	case O_TIMEOUT:
-		return apply_duration(&o->timeout_ms, value, 1, 3600 * 1000, src, err);
+		return apply_duration(&o->timeout_ms, value, 1, 3600L * 1000, src, err);
 	case O_REFRESH:
 		return apply_refresh(o, value, src, err);
 	case O_REFRESH_SIGNAL:
@@ -506,9 +510,6 @@ static int apply(struct shim_opts *o, const struct opt_def *d, const char *value
 		return apply_remap(o, value, src, err);
 	case O_REWRITE:
 		return apply_rewrite(o, value, src, err);
-	case O_PRINT:
-	case O_IAM:
-	case O_EXPLAIN:
 	case O_LOG_FORMAT:
 		return apply_word(o, d->id, value, src, err);
 	default:

@@ -160,10 +160,10 @@ static int print_values(const struct mapping *m, enum print_format pf)
 	                       : pf == PRINT_SHELL ? DOTENV_FMT_SHELL
 	                                           : DOTENV_FMT_DOTENV;
 	struct buf b = BUF_INIT;
-	int rc = 0;
+	int rc = 0, first = 1;
 
 	dotenv_format_begin(&b, f);
-	for (size_t i = 0, first = 1; i < m->n; i++) {
+	for (size_t i = 0; i < m->n; i++) {
 		if (m->vars[i].kept_by)
 			continue;
 		dotenv_format_entry(&b, f, m->vars[i].name, m->vars[i].value, first);
@@ -245,7 +245,6 @@ static int await_go(int fd, const struct mapping *m)
 {
 	struct buf b = BUF_INIT;
 	char c = 0;
-	ssize_t r;
 	int rc = -1;
 
 	if (digest_set(&b, m) < 0)
@@ -255,7 +254,7 @@ static int await_go(int fd, const struct mapping *m)
 	else
 		rc = 0;
 	buf_free(&b);
-	while (rc == 0 && (r = read(fd, &c, 1)) < 0 && errno == EINTR)
+	while (rc == 0 && read(fd, &c, 1) < 0 && errno == EINTR)
 		;
 	close(fd);
 	if (rc < 0)
@@ -605,9 +604,9 @@ int main(int argc, char **argv)
 		return print_version();
 	}
 	if ((answer = opts_answer(&o))) {
-		fputs(answer, stdout);
+		status = fputs(answer, stdout) == EOF || fflush(stdout) != 0 ? SHIM_EX_INTERNAL : 0;
 		opts_free(&o);
-		return 0;
+		return status;
 	}
 	if (o.audit || o.iam_policy) {
 		status = run_static(&o);

@@ -28,7 +28,7 @@ char *sanitize_text(char *dst, size_t cap, const char *src, size_t len)
 		len--;
 	for (i = 0; i < len && o + 1 < cap; i++) {
 		unsigned char c = (unsigned char)src[i];
-		dst[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+		dst[o++] = (char)((c < 0x20 || c == 0x7f) ? '?' : c);
 	}
 	if (i < len)
 		o = utf8_cut(dst, o);

@@ -480,7 +480,7 @@ static int build_strings(struct sigv4_signed *s, const struct sigv4_request *req
 	int rc = -1;
 
 	buf_printf(&creq, "%s\n", req->method);
-	canon_path(&creq, req->path, params->flags & SIGV4_NORMALIZE_PATH);
+	canon_path(&creq, req->path, (params->flags & SIGV4_NORMALIZE_PATH) != 0);
 	buf_putc(&creq, '\n');
 	if (canon_query(&creq, req->query) < 0)
 		goto out;

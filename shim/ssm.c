@@ -211,6 +211,8 @@ int ssm_param_matches(const struct ssm_param *p, const char *requested)
 	}
 	/* Parameter names hold no ':', so the first one after the name's start is the selector. */
 	sel = name ? memchr(name, ':', (size_t)(e - name)) : NULL;
+	/* cppcheck takes the later `!name` for a doubt about sel or e, which are never NULL */
+	// cppcheck-suppress nullPointerArithmeticRedundantCheck
 	n = (size_t)((sel ? sel : e) - s);
 	if (!equal_n(p->name, s, n) && !equal_n(p->arn, s, n)) {
 		if (name == s || !name)

@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CACHE_MAX      (256 * 1024)
+#define CACHE_MAX      ((size_t)256 * 1024)
 #define REFRESH_WINDOW 300 /* seconds before expiresAt: the SDKs' 5 minutes */
 #define SSO_TIMEOUT_MS 10000L
 #define ROLE_CHARS     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+=,.@_-"
@@ -83,7 +83,7 @@ static int cache_path(char **out, const struct sso_params *p, char **envp, struc
 		                    "HOME is not set, so the SSO token cache cannot be found");
 	if (!EVP_Digest(key, strlen(key), md, &mdlen, EVP_sha1(), NULL))
 		return shim_err_set(err, SHIM_EX_INTERNAL, "libcrypto: SHA-1 failed");
-	for (unsigned int i = 0; i < mdlen; i++)
+	for (size_t i = 0; i < mdlen; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	if (asprintf(out, "%s/.aws/sso/cache/%s.json", home, hex) < 0)
 		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
@@ -224,7 +224,7 @@ static int refresh_apply(struct token *t, const struct buf *b, long long now, st
 	int rc = -1;
 
 	if (!access || !json_is_integer(in) || json_integer_value(in) <= 0 ||
-	    json_integer_value(in) > 10 * 365 * 86400L) {
+	    json_integer_value(in) > 10L * 365 * 86400) {
 		shim_err_set(err, SHIM_EX_UNAVAILABLE,
 		             "OIDC CreateToken: the answer has no accessToken or expiresIn");
 		goto out;

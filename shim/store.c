@@ -43,8 +43,8 @@ static const struct store_secret *store_secret_named(const struct store_doc *d, 
 {
 	for (size_t i = 0; i < d->n_secrets; i++) {
 		const struct store_secret *x = &d->secrets[i];
-		if (strcmp(x->region, region) || strcmp(x->account, account) ||
-		    strlen(x->name) != n || memcmp(x->name, name, n))
+		if (strcmp(x->region, region) != 0 || strcmp(x->account, account) != 0 ||
+		    strlen(x->name) != n || memcmp(x->name, name, n) != 0)
 			continue;
 		if (!suffix || !x->suffix[0] || !strcmp(x->suffix, suffix))
 			return x;
@@ -137,7 +137,7 @@ static const struct store_param *store_param_named(const struct store_doc *d, co
 {
 	for (size_t i = 0; i < d->n_params; i++) {
 		const struct store_param *x = &d->params[i];
-		if (strcmp(x->region, region) || strcmp(x->account, account))
+		if (strcmp(x->region, region) != 0 || strcmp(x->account, account) != 0)
 			continue;
 		if (slash ? x->name[0] == '/' && !strcmp(x->name + 1, name)
 		          : !strcmp(x->name, name))
@@ -174,20 +174,23 @@ static int store_version_number(long long *out, const char *selector)
 static const struct store_pversion *store_param_select(const struct store_param *p,
                                                        const char *selector)
 {
-	long long n = LLONG_MIN;
+	const char *label = NULL;
+	long long n = p->current;
 
-	if (!selector)
-		n = p->current;
-	else if (*selector >= '0' && *selector <= '9' && store_version_number(&n, selector) < 0)
-		return NULL;
+	if (selector && *selector >= '0' && *selector <= '9') {
+		if (store_version_number(&n, selector) < 0)
+			return NULL;
+	} else if (selector) {
+		label = selector;
+	}
 	for (size_t i = 0; i < p->n_v; i++) {
 		const json_t *x;
 		size_t k;
-		if (n != LLONG_MIN && p->v[i].number == n)
+		if (!label && p->v[i].number == n)
 			return &p->v[i];
 		json_array_foreach(p->v[i].labels, k, x)
 		{
-			if (n == LLONG_MIN && !strcmp(json_string_value(x), selector))
+			if (label && !strcmp(json_string_value(x), label))
 				return &p->v[i];
 		}
 	}
@@ -233,6 +236,7 @@ static size_t store_params_under(const struct store_param **found, const struct 
 		    !strncmp(p->name, path, n) && p->name[n] == '/')
 			found[k++] = p;
 	}
+	// NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers
 	qsort(found, k, sizeof(*found), store_param_cmp);
 	return k;
 }
@@ -240,6 +244,7 @@ static size_t store_params_under(const struct store_param **found, const struct 
 /* GetParametersByPath, recursive. */
 static int store_fill_path(const struct store_doc *d, struct fetch *f)
 {
+	// NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers
 	const struct store_param **found = calloc(d->n_params + 1, sizeof(*found));
 	size_t n, plen = strlen(f->id), slashes = 0;
 	int rc = 0;

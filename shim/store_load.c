@@ -29,9 +29,12 @@ struct load {
 	struct shim_err *err;
 };
 
-static int load_bad(struct load *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int load_report(struct load *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static int load_bad(struct load *l, const char *fmt, ...)
+/* -1 with the error recorded: the analyzers see the -1 this way (err.h, shim_err_failed). */
+#define load_bad(...) shim_err_failed(load_report(__VA_ARGS__))
+
+static int load_report(struct load *l, const char *fmt, ...)
 {
 	char what[480];
 	va_list ap;
@@ -455,8 +458,7 @@ static int param_history(struct load *l, const char *where, const json_t *spec,
 		return load_oom(l);
 	json_object_foreach((json_t *)history, key, v)
 	{
-		param_number(&n, key);
-		if (n >= p->current || n < 1)
+		if (param_number(&n, key) < 0 || n >= p->current || n < 1)
 			return load_bad(l, "%s: history versions must be between 1 and version-1",
 			                where);
 		for (size_t i = 0; i < p->n_v; i++)
