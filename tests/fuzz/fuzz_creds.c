@@ -11,30 +11,14 @@
 #include "endpoint.h"
 #include "err.h"
 
+#include "check.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check_text(const char *s, size_t cap)
-{
-	size_t len = strnlen(s, cap);
-
-	if (len == cap)
-		abort();
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			abort();
-}
-
-static void check_err(const struct shim_err *e, int allowed1, int allowed2)
-{
-	if (e->status != allowed1 && e->status != allowed2 && e->status != SHIM_EX_INTERNAL)
-		abort();
-	check_text(e->msg, sizeof(e->msg));
-}
 
 static void fuzz_container_body(const uint8_t *data, size_t size)
 {
@@ -50,12 +34,12 @@ static void fuzz_container_body(const uint8_t *data, size_t size)
 		if (!c.access_key_id[0] || !c.secret_access_key[0] || c.expiration < 0 ||
 		    strcmp(c.source, "container") != 0)
 			abort();
-		check_text(c.access_key_id, 1u << 20);
-		check_text(c.secret_access_key, 1u << 20);
+		fuzz_check_text(c.access_key_id, 1u << 20);
+		fuzz_check_text(c.secret_access_key, 1u << 20);
 		if (c.session_token)
-			check_text(c.session_token, 1u << 20);
+			fuzz_check_text(c.session_token, 1u << 20);
 	} else {
-		check_err(&e, SHIM_EX_NOPERM, SHIM_EX_UNAVAILABLE);
+		fuzz_check_err(&e, SHIM_EX_NOPERM, SHIM_EX_UNAVAILABLE);
 		if (c.access_key_id)
 			abort();
 	}
@@ -70,14 +54,14 @@ static void fuzz_host(const char *url)
 	int https = -1;
 
 	if (endpoint_host(&host, &https, url, &e) < 0) {
-		check_err(&e, SHIM_EX_DATA, SHIM_EX_DATA);
+		fuzz_check_err(&e, SHIM_EX_DATA, SHIM_EX_DATA);
 		if (host || https != -1)
 			abort();
 		return;
 	}
 	if ((https != 0 && https != 1) || !host[0] || strpbrk(host, "@/?# "))
 		abort();
-	check_text(host, 1024);
+	fuzz_check_text(host, 1024);
 	/* The host (without a port we may have rewritten) comes from the URL. */
 	snprintf(bare, sizeof(bare), "%.*s",
 	         (int)(host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":")), host);
@@ -107,14 +91,14 @@ static void fuzz_env_urls(const char *s)
 			abort();
 		free(u);
 	} else {
-		check_err(&e, SHIM_EX_DATA, SHIM_EX_DATA);
+		fuzz_check_err(&e, SHIM_EX_DATA, SHIM_EX_DATA);
 	}
 	snprintf(full, sizeof(full), "AWS_CONTAINER_CREDENTIALS_FULL_URI=%s", s);
 	rc = creds_container_request(&r, fenv, &e);
 	if (rc == 1 && (strcmp(r.url, s) != 0 || r.authorization))
 		abort();
 	if (rc < 0)
-		check_err(&e, SHIM_EX_DATA, SHIM_EX_DATA);
+		fuzz_check_err(&e, SHIM_EX_DATA, SHIM_EX_DATA);
 	creds_http_free(&r);
 }
 
@@ -128,7 +112,7 @@ static void fuzz_region(const char *s, const uint8_t *data, size_t size)
 			abort();
 		free(r);
 	} else {
-		check_err(&e, SHIM_EX_UNAVAILABLE, SHIM_EX_UNAVAILABLE);
+		fuzz_check_err(&e, SHIM_EX_UNAVAILABLE, SHIM_EX_UNAVAILABLE);
 	}
 	if (endpoint_url(&u, SVC_SECRETS_MANAGER, s, NULL, NULL, NULL, &e) == 0) {
 		if (strncmp(u, "https://secretsmanager.", 23) != 0 || strpbrk(u + 8, "/@?#:"))
@@ -137,7 +121,7 @@ static void fuzz_region(const char *s, const uint8_t *data, size_t size)
 	} else {
 		/* The message quotes the bad region: it must stay one printable line. A region is
 		 * the user's setting (64); a partition no table knows is data (65). */
-		check_err(&e, SHIM_EX_USAGE, SHIM_EX_DATA);
+		fuzz_check_err(&e, SHIM_EX_USAGE, SHIM_EX_DATA);
 	}
 }
 
@@ -193,15 +177,6 @@ static const char *const seeds[] = {
 
 int main(int argc, char **argv)
 {
-	int i, rc = 0;
-	size_t s = 0;
-
-	if (argc < 2)
-		for (s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++)
-			LLVMFuzzerTestOneInput((const uint8_t *)seeds[s], strlen(seeds[s]));
-	for (i = 1; i < argc; i++)
-		rc |= replay_file(argv[i]);
-	printf("fuzz_creds: replayed %d input(s)\n", argc < 2 ? (int)s : argc - 1);
-	return rc;
+	return replay_main(argc, argv, seeds, sizeof(seeds) / sizeof(seeds[0]), "fuzz_creds");
 }
 #endif

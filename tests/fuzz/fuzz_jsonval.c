@@ -83,15 +83,6 @@ static const char *const seeds[] = {
 
 int main(int argc, char **argv)
 {
-	int i, rc = 0;
-	size_t s = 0;
-
-	if (argc < 2)
-		for (s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++)
-			LLVMFuzzerTestOneInput((const uint8_t *)seeds[s], strlen(seeds[s]));
-	for (i = 1; i < argc; i++)
-		rc |= replay_file(argv[i]);
-	printf("fuzz_jsonval: replayed %d input(s)\n", argc < 2 ? (int)s : argc - 1);
-	return rc;
+	return replay_main(argc, argv, seeds, sizeof(seeds) / sizeof(seeds[0]), "fuzz_jsonval");
 }
 #endif

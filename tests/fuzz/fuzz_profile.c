@@ -12,30 +12,14 @@
 #include "profile.h"
 #include "sts.h"
 
+#include "check.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check_text(const char *s, size_t cap)
-{
-	size_t len = strnlen(s, cap);
-
-	if (len == cap)
-		abort();
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			abort();
-}
-
-static void check_err(const struct shim_err *e, int a, int b)
-{
-	if (e->status != a && e->status != b && e->status != SHIM_EX_INTERNAL)
-		abort();
-	check_text(e->msg, sizeof(e->msg));
-}
 
 /* Every profile of a parsed set: its chain resolves or fails with one printable line. */
 static void walk_profiles(const struct profile_set *s)
@@ -56,7 +40,7 @@ static void walk_profiles(const struct profile_set *s)
 			    c.n_roles > PROFILE_ROLES_MAX)
 				abort();
 		} else {
-			check_err(&e, SHIM_EX_NOPERM, SHIM_EX_NOPERM);
+			fuzz_check_err(&e, SHIM_EX_NOPERM, SHIM_EX_NOPERM);
 		}
 		if (profile_endpoint_url(&url, s, sec->name, "ssm", &e) == 1) {
 			if (!url[0])
@@ -81,7 +65,7 @@ static void fuzz_file(const uint8_t *data, size_t size, enum profile_file which)
 	else if (s.n)
 		abort(); /* untouched on failure */
 	else
-		check_err(&e, SHIM_EX_DATA, SHIM_EX_DATA);
+		fuzz_check_err(&e, SHIM_EX_DATA, SHIM_EX_DATA);
 	profile_set_free(&s);
 	free(text);
 }
@@ -99,11 +83,11 @@ static void fuzz_sts(const uint8_t *data, size_t size, const char *action)
 		if (!c.access_key_id[0] || !c.secret_access_key[0] || !c.session_token[0] ||
 		    c.expiration < 0)
 			abort();
-		check_text(c.access_key_id, 1u << 20);
-		check_text(c.secret_access_key, 1u << 20);
-		check_text(c.session_token, 1u << 20);
+		fuzz_check_text(c.access_key_id, 1u << 20);
+		fuzz_check_text(c.secret_access_key, 1u << 20);
+		fuzz_check_text(c.session_token, 1u << 20);
 	} else {
-		check_err(&e, SHIM_EX_UNAVAILABLE, SHIM_EX_UNAVAILABLE);
+		fuzz_check_err(&e, SHIM_EX_UNAVAILABLE, SHIM_EX_UNAVAILABLE);
 		if (c.access_key_id)
 			abort();
 	}

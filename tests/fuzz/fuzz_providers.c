@@ -8,23 +8,14 @@
 #include "err.h"
 #include "imds.h"
 
+#include "check.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check_text(const char *s, size_t cap)
-{
-	size_t len = strnlen(s, cap);
-
-	if (len == cap)
-		abort();
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			abort();
-}
 
 /* Words never outnumber the bytes, and no quote or blank of the input is left unaccounted. */
 static void fuzz_split(const char *s)
@@ -36,7 +27,7 @@ static void fuzz_split(const char *s)
 	if (credproc_split(&argv, s, &err) < 0) {
 		if (argv || !err.status)
 			abort();
-		check_text(err.msg, sizeof(err.msg));
+		fuzz_check_text(err.msg, sizeof(err.msg));
 		return;
 	}
 	while (argv[n])
@@ -70,7 +61,7 @@ static void fuzz_imds(const char *s, int from_env)
 		free(host);
 		free(out);
 	} else {
-		check_text(err.msg, sizeof(err.msg));
+		fuzz_check_text(err.msg, sizeof(err.msg));
 	}
 	free(var);
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int replay_file(const char *path)
 {
@@ -35,6 +36,21 @@ static int replay_file(const char *path)
 	LLVMFuzzerTestOneInput(p, len);
 	free(p);
 	return 0;
+}
+
+/* The replay build's main: the files given, or the built-in seeds when there are none. */
+static int replay_main(int argc, char **argv, const char *const *seeds, size_t n_seeds,
+                       const char *name)
+{
+	int rc = 0;
+
+	if (argc < 2)
+		for (size_t s = 0; s < n_seeds; s++)
+			LLVMFuzzerTestOneInput((const uint8_t *)seeds[s], strlen(seeds[s]));
+	for (int i = 1; i < argc; i++)
+		rc |= replay_file(argv[i]);
+	printf("%s: replayed %d input(s)\n", name, argc < 2 ? (int)n_seeds : argc - 1);
+	return rc;
 }
 
 #endif
