@@ -204,24 +204,37 @@ static int add_items(struct strlist *l, const char *value, int split)
 	return 0;
 }
 
+/* The next item of a comma list at *p into item (cap bytes), *p moved past it: 1, 0 at the
+ * end of the list, -1 when the item does not fit. */
+static int next_item(char *item, size_t cap, const char **p)
+{
+	const char *end;
+
+	if (!*p)
+		return 0;
+	end = strchrnul(*p, ',');
+	if ((size_t)(end - *p) >= cap)
+		return -1;
+	memcpy(item, *p, (size_t)(end - *p));
+	item[end - *p] = '\0';
+	*p = *end ? end + 1 : NULL;
+	return 1;
+}
+
 static int apply_remap(struct shim_opts *o, const char *value, const char *src,
                        struct shim_err *err)
 {
 	char item[16];
-	const char *p = value, *end;
+	const char *p = value;
+	int rc, st;
 
-	do {
-		end = strchrnul(p, ',');
-		if ((size_t)(end - p) >= sizeof(item))
-			goto bad;
-		memcpy(item, p, (size_t)(end - p));
-		item[end - p] = '\0';
-		int st = parse_status(item);
-		if (st < 0)
+	while ((rc = next_item(item, sizeof(item), &p)) > 0) {
+		if ((st = parse_status(item)) < 0)
 			goto bad;
 		o->remap_exit[st / 8] |= (unsigned char)(1u << (st % 8));
-		p = end + 1;
-	} while (*end);
+	}
+	if (rc < 0)
+		goto bad;
 	return 0;
 bad:
 	return shim_err_set(err, SHIM_EX_USAGE, "%s: \"%s\" is not an exit status 0-255", src,
@@ -252,15 +265,10 @@ static int apply_rewrite(struct shim_opts *o, const char *value, const char *src
                          struct shim_err *err)
 {
 	char item[40], *colon;
-	const char *p = value, *end;
-	int from, to;
+	const char *p = value;
+	int from, to, rc;
 
-	do {
-		end = strchrnul(p, ',');
-		if ((size_t)(end - p) >= sizeof(item))
-			goto bad;
-		memcpy(item, p, (size_t)(end - p));
-		item[end - p] = '\0';
+	while ((rc = next_item(item, sizeof(item), &p)) > 0) {
 		if (!(colon = strchr(item, ':')))
 			goto bad;
 		*colon = '\0';
@@ -276,8 +284,9 @@ static int apply_rewrite(struct shim_opts *o, const char *value, const char *src
 			                    src, value, item);
 		o->rewrite[from] = (unsigned char)to;
 		o->rewrite_set[from] = 1;
-		p = end + 1;
-	} while (*end);
+	}
+	if (rc < 0)
+		goto bad;
 	return 0;
 bad:
 	return shim_err_set(err, SHIM_EX_USAGE,
