@@ -2,9 +2,11 @@
 # libcurl, OpenSSL (libssl, libcrypto) and jansson. Plain make; see README.md for the targets.
 #
 # Two ways to link the resolver:
-#   make                 static: libcurl built once from Debian's curl source (HTTP and HTTPS
-#                        only, scripts/build-curl, cached in build/curl), OpenSSL and jansson
-#                        from Debian's static archives; both binaries are -static-pie.
+#   make                 static: OpenSSL 3.5 and libcurl built once from Debian's source
+#                        packages (scripts/build-openssl, scripts/build-curl: a TLS client's
+#                        algorithms, HTTP and HTTPS only; cached in build/openssl and
+#                        build/curl), jansson from Debian's static archive; both binaries are
+#                        -static-pie.
 #   make SYSTEM_LIBS=1   dynamic, against the system's shared libcurl, OpenSSL and jansson: for
 #                        distribution packagers, and what ASan, valgrind and the fuzzers use
 #                        (ASan cannot link statically).
@@ -17,6 +19,7 @@ MANDIR   ?= $(PREFIX)/share/man
 PY       ?= /usr/bin/python3
 SYSTEM_LIBS ?=
 CURL_DIR ?= build/curl
+OSSL_DIR ?= build/openssl
 
 WARN      = -std=c11 -Wall -Wextra -Wpedantic -Wformat=2 -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wvla
@@ -30,20 +33,25 @@ LDHARDEN  = -Wl,-z,relro,-z,now
 SUP_LINK ?= -static-pie
 
 ifeq ($(SYSTEM_LIBS),)
-# libssl.a, libcrypto.a and libjansson.a come with libssl-dev and libjansson-dev; -l: names the
-# archive, so the unit tests (dynamic libc, for valgrind's sake) link the same code. glibc's
-# getaddrinfo in a static binary has the files and dns NSS modules built in (glibc 2.34 and
-# later): the linker's warning about it concerns other NSS modules only (README).
-PKGS      = libssl libcrypto jansson
+# libjansson.a comes with libjansson-dev; -l: names the archive, so the unit tests (dynamic
+# libc, for valgrind's sake) link the same code. OpenSSL's headers and archives are the ones
+# built in $(OSSL_DIR), never the system's. glibc's getaddrinfo in a static binary has the
+# files and dns NSS modules built in (glibc 2.34 and later): the linker's warning about it
+# concerns other NSS modules only (README).
+PKGS      = jansson
 RES_LINK ?= -static-pie
 CURL_LIB  = $(CURL_DIR)/prefix/lib/libcurl.a
+OSSL_LIBS = $(OSSL_DIR)/prefix/lib/libssl.a $(OSSL_DIR)/prefix/lib/libcrypto.a
 CURL_DEP  = $(CURL_DIR)/stamp
-RES_CFLAGS = -I$(CURL_DIR)/prefix/include -DSHIM_LINKAGE='"static"'
-RES_LIBS  = $(CURL_LIB) -l:libssl.a -l:libcrypto.a -l:libjansson.a -pthread
+OSSL_DEP  = $(OSSL_DIR)/stamp
+RES_CFLAGS = -I$(OSSL_DIR)/prefix/include -I$(CURL_DIR)/prefix/include \
+             -DSHIM_LINKAGE='"static"'
+RES_LIBS  = $(CURL_LIB) $(OSSL_LIBS) -l:libjansson.a -pthread
 else
 PKGS      = libcurl libssl libcrypto jansson
 RES_LINK ?= -pie
 CURL_DEP  =
+OSSL_DEP  =
 RES_CFLAGS = -DSHIM_LINKAGE='"shared"'
 RES_LIBS  = $(PKG_LIBS)
 endif
@@ -54,8 +62,8 @@ NO_PKG_GOALS = clean distclean format
 ifneq ($(filter-out $(NO_PKG_GOALS),$(or $(MAKECMDGOALS),all)),)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 ifneq ($(.SHELLSTATUS),0)
-$(error pkg-config found no $(PKGS) (see its message above): install pkg-config, \
-libssl-dev and libjansson-dev (and libcurl4-openssl-dev for SYSTEM_LIBS=1), e.g. with \
+$(error pkg-config found no $(PKGS) (see its message above): install pkg-config and \
+libjansson-dev (and libssl-dev, libcurl4-openssl-dev for SYSTEM_LIBS=1), e.g. with \
 scripts/install-deps --build)
 endif
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
@@ -94,16 +102,23 @@ $(BUILD)/obj/%.o: shim/%.c
 RES_ONLY_OBJS = $(sort $(filter-out $(SUP_OBJS),$(LIB_OBJS) $(RES_OBJS)))
 $(RES_ONLY_OBJS): CPPFLAGS += $(PKG_CFLAGS)
 $(RES_ONLY_OBJS): | $(CURL_DEP)
-# The version report names the Debian source that libcurl was built from (read when the
-# recipe runs, after the stamp exists).
+# Compiled again when OpenSSL is built again (its headers may have changed).
+$(RES_ONLY_OBJS): $(OSSL_DEP)
+# The version report names the Debian sources that libcurl and OpenSSL were built from (read
+# when the recipe runs, after the stamps exist).
 ifneq ($(CURL_DEP),)
 $(BUILD)/obj/version.o: $(CURL_DEP)
-$(BUILD)/obj/version.o: CPPFLAGS += -DSHIM_CURL_SOURCE='"Debian $(shell cat $(CURL_DEP))"'
+$(BUILD)/obj/version.o: CPPFLAGS += -DSHIM_CURL_SOURCE='"Debian $(shell cat $(CURL_DEP))"' \
+	-DSHIM_OPENSSL_SOURCE='"Debian $(shell cat $(OSSL_DIR)/stamp)"'
 endif
 
-# Once: fetch Debian's curl source and build libcurl.a (about a minute on two cores).
-$(CURL_DIR)/stamp: scripts/build-curl
-	scripts/build-curl $(CURL_DIR)
+# Once: fetch Debian's openssl and curl sources and build libssl.a, libcrypto.a and libcurl.a
+# (about a minute each on two cores). libcurl is rebuilt when OpenSSL is.
+$(OSSL_DIR)/stamp: scripts/build-openssl
+	scripts/build-openssl $(OSSL_DIR)
+
+$(CURL_DIR)/stamp: scripts/build-curl $(OSSL_DIR)/stamp
+	scripts/build-curl $(CURL_DIR) $(OSSL_DIR)/prefix
 
 $(BUILD)/covenant-shim: $(SUP_OBJS)
 	$(CC) $(CFLAGS) $(SUP_LINK) $(LDHARDEN) -o $@ $^
@@ -236,9 +251,11 @@ install: all
 format:
 	clang-format -i shim/*.c include/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c
 
-# clean keeps the libcurl built from Debian's source (build/curl); distclean removes it too.
+# clean keeps OpenSSL and libcurl built from Debian's sources (build/openssl, build/curl);
+# distclean removes them too.
 clean:
-	find build -mindepth 1 -maxdepth 1 ! -path $(CURL_DIR) -exec rm -rf {} + 2>/dev/null || true
+	find build -mindepth 1 -maxdepth 1 ! -path $(CURL_DIR) ! -path $(OSSL_DIR) \
+		-exec rm -rf {} + 2>/dev/null || true
 
 distclean:
 	rm -rf build

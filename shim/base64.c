@@ -24,35 +24,43 @@ static const signed char digits[256] = {
 };
 /* clang-format on */
 
-static int digit(unsigned char c)
+/* Three bytes from four digits; -1 when one of them is outside the alphabet. */
+static int quad(unsigned char *dst, const unsigned char *u, int n_digits)
 {
-	return digits[c];
+	int a = digits[u[0]], b = digits[u[1]];
+	int c = n_digits > 2 ? digits[u[2]] : 0, d = n_digits > 3 ? digits[u[3]] : 0;
+	unsigned long v;
+
+	if ((a | b | c | d) < 0)
+		return -1;
+	v = (unsigned long)a << 18 | (unsigned long)b << 12 | (unsigned long)c << 6 |
+	    (unsigned long)d;
+	dst[0] = (unsigned char)(v >> 16);
+	dst[1] = (unsigned char)(v >> 8);
+	dst[2] = (unsigned char)v;
+	return 0;
 }
 
+/* Four characters at a time (a CA bundle is 200 kB of base64); the last group may end in one
+ * or two '=', and the bits they stand for must be zero (one encoding per byte string). */
 int base64_decode(unsigned char *dst, size_t *dst_len, const char *s, size_t n)
 {
-	size_t pad = 0, o = 0;
-	unsigned long v = 0;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t pad = 0, o = 0, i = 0;
 
 	if (n % 4)
 		return -1;
 	if (n && s[n - 1] == '=')
 		pad = n > 1 && s[n - 2] == '=' ? 2 : 1;
-	for (size_t i = 0; i < n; i++) {
-		int d = i >= n - pad ? 0 : digit((unsigned char)s[i]);
-		if (d < 0)
+	for (; i + 4 <= n - (pad ? 4 : 0); i += 4, o += 3)
+		if (quad(dst + o, u + i, 4) < 0)
 			return -1;
-		v = v << 6 | (unsigned long)d;
-		if (i % 4 == 3) {
-			dst[o++] = (unsigned char)(v >> 16);
-			dst[o++] = (unsigned char)(v >> 8);
-			dst[o++] = (unsigned char)v;
-			v = 0;
-		}
+	if (pad) {
+		if (quad(dst + o, u + i, (int)(4 - pad)) < 0 || dst[o + 2] ||
+		    (pad == 2 && dst[o + 1]))
+			return -1;
+		o += 3 - pad;
 	}
-	if ((pad == 1 && dst[o - 1]) || (pad == 2 && (dst[o - 1] || dst[o - 2])))
-		return -1;
-	o -= pad;
 	dst[o] = '\0';
 	*dst_len = o;
 	return 0;

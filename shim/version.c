@@ -1,6 +1,6 @@
 /* The resolver's --version: the libraries it runs, asked at run time (what is linked in, not
- * what the headers said), and the Debian source libcurl was built from when the Makefile
- * passes it (the static build). */
+ * what the headers said), and the Debian sources libcurl and OpenSSL were built from when the
+ * Makefile passes them (the static build). */
 #include "version.h"
 
 #include "opts.h"
@@ -26,6 +26,10 @@ void version_report(struct buf *b)
 	for (const char *const *p = cv->protocols; p && *p; p++)
 		buf_printf(b, " %s", *p);
 	buf_printf(b, ", TLS %s\n", cv->ssl_version ? cv->ssl_version : "none");
-	buf_printf(b, "  %s\n", OpenSSL_version(OPENSSL_VERSION));
+	buf_printf(b, "  %s", OpenSSL_version(OPENSSL_VERSION));
+#ifdef SHIM_OPENSSL_SOURCE
+	buf_printf(b, " (%s)", SHIM_OPENSSL_SOURCE);
+#endif
+	buf_printf(b, "\n");
 	buf_printf(b, "  jansson %s\n", jansson_version_str());
 }
