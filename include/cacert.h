@@ -33,13 +33,22 @@ int cacert_locate(struct cacert_src *out, char **envp, const char *const *paths,
 void cacert_src_free(struct cacert_src *src);
 
 /* A new trust store from src, for SSL_CTX_set1_cert_store; the caller frees it with
- * X509_STORE_free. A bundle is read and indexed by subject name at once, but a certificate is
- * decoded only when a chain being verified asks for its subject (OpenSSL 3.0 spends about
- * 0.1 ms a certificate decoding its key), then kept in the store for every later connection.
+ * X509_STORE_free. A bundle is read and its certificate blocks found at once; their subjects
+ * are keyed when the first chain being verified asks, and a certificate is decoded only when
+ * a chain asks for its subject, then kept in the store for every later connection.
  * Intermediate certificates of a bundle are trust anchors (X509_V_FLAG_PARTIAL_CHAIN), as
  * libcurl has them. Fails with SHIM_EX_DATA, one line, when src is empty (naming every path
- * tried) or holds no certificate; with SHIM_EX_INTERNAL on out of memory. */
+ * tried) or has no certificate block; with SHIM_EX_INTERNAL on out of memory. */
 int cacert_load(X509_STORE **out, const struct cacert_src *src, struct shim_err *err);
+
+/* Key the subjects of st's bundle now, if no chain did yet: for a moment the process would
+ * otherwise spend waiting (the first server's answer). */
+void cacert_prepare(X509_STORE *st);
+
+/* After connections used st (from cacert_load of src): SHIM_EX_DATA, the same line as
+ * cacert_load's, when none of the bundle's certificate blocks is a certificate (what a chain
+ * that failed to verify may owe to); else 0. Keys the subjects if no chain did. */
+int cacert_check(X509_STORE *st, const struct cacert_src *src, struct shim_err *err);
 
 /* The key the trust store files a certificate under, from the DER of its subject Name: a
  * 64-bit hash of OpenSSL's canonical form (attribute types, and values with white space

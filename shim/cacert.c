@@ -1,7 +1,10 @@
 /* The trusted CA certificates: which ones (cacert_locate) and the trust store built from them
  * (cacert_load). A bundle becomes an in-memory hashed directory: each certificate's DER filed
- * under its subject's hash and decoded only when a chain being verified asks for that subject,
- * since OpenSSL 3.0's key decoders make decoding a 145-certificate bundle cost 14 ms. */
+ * under its subject's hash and decoded only when a chain being verified asks for that subject
+ * (decoding all of a 145-certificate bundle costs OpenSSL 14 ms). The subjects are keyed when
+ * the first chain asks, not when the store is made: the store is made before the first TLS
+ * connection, whose ClientHello then leaves the host sooner, and the keying runs while the
+ * server answers. */
 #include "cacert.h"
 
 #include "array.h"
@@ -140,6 +143,8 @@ struct ca_index {
 	struct ca_cert *c;
 	size_t n, cap;
 	size_t skipped; /* certificate blocks that are not base64 of a certificate */
+	int keyed;      /* every block's subject keyed (index_key) */
+	char *file;     /* for the messages of index_key */
 };
 
 struct pem_block {
@@ -153,6 +158,7 @@ static void index_free(struct ca_index *ix)
 		return;
 	free(ix->pem);
 	free(ix->c);
+	free(ix->file);
 	free(ix);
 }
 
@@ -378,6 +384,11 @@ static int file_subject(struct ca_cert *c, const unsigned char *der, size_t len)
 	return 0;
 }
 
+static int is_pem_space(char c)
+{
+	return c == '\n' || c == '\r' || c == ' ' || c == '\t';
+}
+
 /* The DER of up to max_chars base64 characters of a PEM body (whitespace skipped), into a
  * new buffer: 0, or -1 on out of memory or bad base64 (*out NULL). */
 static int decode_body(unsigned char **out, size_t *out_len, const char *body, size_t body_len,
@@ -390,9 +401,20 @@ static int decode_body(unsigned char **out, size_t *out_len, const char *body, s
 	*out = NULL;
 	if (!text)
 		return -1;
-	for (size_t i = 0; i < body_len && n < max_chars; i++)
-		if (body[i] != '\n' && body[i] != '\r' && body[i] != ' ' && body[i] != '\t')
-			text[n++] = body[i];
+	/* Runs of base64 between white space (PEM lines are 64 characters) copied whole. */
+	for (size_t i = 0; i < body_len && n < max_chars;) {
+		size_t run = 0;
+
+		while (i + run < body_len && !is_pem_space(body[i + run]))
+			run++;
+		if (run > max_chars - n)
+			run = max_chars - n;
+		memcpy(text + n, body + i, run);
+		n += run;
+		i += run;
+		while (i < body_len && is_pem_space(body[i]))
+			i++;
+	}
 	if (n == max_chars)
 		n -= n % 4;
 	if ((*out = malloc(base64_decoded_max(n))) && base64_decode(*out, out_len, text, n) == 0)
@@ -418,35 +440,22 @@ static unsigned char *cert_der(const struct ca_index *ix, const struct ca_cert *
  * whole certificate is decoded. */
 #define SUBJECT_PREFIX_CHARS 640
 
-/* File one PEM certificate block: 0 (filed, or skipped and counted), -1 on out of memory. */
+/* Note one PEM certificate block: -1 on out of memory. */
 static int index_block(struct ca_index *ix, const struct pem_block *b, int aux)
 {
-	unsigned char *der = NULL;
-	size_t len;
 	struct ca_cert *c;
-	int rc;
 
 	if (ARRAY_GROW(ix->c, ix->cap, ix->n + 1) < 0)
 		return -1;
-	c = &ix->c[ix->n];
+	c = &ix->c[ix->n++];
+	memset(c, 0, sizeof(*c));
 	c->off = (size_t)(b->body - ix->pem);
 	c->len = b->body_len;
-	rc = decode_body(&der, &len, b->body, b->body_len, SUBJECT_PREFIX_CHARS);
-	if (rc == 0 && file_subject(c, der, len) < 0) {
-		free(der);
-		rc = (der = cert_der(ix, c, &len)) ? file_subject(c, der, len) : -1;
-	}
-	free(der);
-	if (rc < 0) {
-		ix->skipped++;
-		return 0;
-	}
 	c->aux = aux;
-	c->done = 0;
-	ix->n++;
 	return 0;
 }
 
+/* Read the bundle and note its certificate blocks (nothing decoded yet). */
 static int index_bundle(struct ca_index *ix, const char *path, struct shim_err *err)
 {
 	struct pem_block b;
@@ -455,14 +464,46 @@ static int index_bundle(struct ca_index *ix, const char *path, struct shim_err *
 
 	if (file_read(&ix->pem, &len, path, MAX_BUNDLE, "CA bundle", err) < 0)
 		return -1;
-	ERR_set_mark();
 	for (const char *p = ix->pem; (p = pem_next(&b, p));)
-		if (pem_is_cert(&b, &aux) && index_block(ix, &b, aux) < 0) {
-			ERR_pop_to_mark();
+		if (pem_is_cert(&b, &aux) && index_block(ix, &b, aux) < 0)
 			return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
-		}
-	ERR_pop_to_mark();
 	return 0;
+}
+
+/* Key one block by its certificate's subject; a block that is not base64 of a certificate is
+ * marked done and counted as skipped. */
+static void key_block(struct ca_index *ix, struct ca_cert *c)
+{
+	unsigned char *der = NULL;
+	size_t len;
+	int rc = decode_body(&der, &len, ix->pem + c->off, c->len, SUBJECT_PREFIX_CHARS);
+
+	if (rc == 0 && file_subject(c, der, len) < 0) {
+		free(der);
+		rc = (der = cert_der(ix, c, &len)) ? file_subject(c, der, len) : -1;
+	}
+	free(der);
+	if (rc < 0) {
+		c->done = 1;
+		ix->skipped++;
+	}
+}
+
+/* Every block keyed, once; the skipped ones told. */
+static void index_key(struct ca_index *ix)
+{
+	if (ix->keyed)
+		return;
+	ix->keyed = 1;
+	ERR_set_mark();
+	for (size_t i = 0; i < ix->n; i++)
+		key_block(ix, &ix->c[i]);
+	ERR_pop_to_mark();
+	/* None readable is cacert_check's error, not a warning. */
+	if (ix->skipped && ix->skipped < ix->n)
+		log_warn("CA bundle %.200s: %zu certificate block%s that cannot be read skipped",
+		         ix->file, ix->skipped, ix->skipped == 1 ? "" : "s");
+	log_debug("CA bundle %.200s: %zu certificates", ix->file, ix->n - ix->skipped);
 }
 
 /* ---- the index as an X509_LOOKUP of the store ---- */
@@ -531,6 +572,7 @@ static int index_by_subject(X509_LOOKUP *lu, X509_LOOKUP_TYPE type, const X509_N
 
 	if (type != X509_LU_X509 || !ix || !store)
 		return 0;
+	index_key(ix);
 	n = i2d_X509_NAME(name, &der);
 	slow = n > 0 ? cacert_name_key(&key, der, (size_t)n) : -1;
 	OPENSSL_free(der);
@@ -580,6 +622,12 @@ static X509_LOOKUP_METHOD *index_method(void)
 	return m;
 }
 
+static int no_certificate(const struct cacert_src *src, struct shim_err *err)
+{
+	return shim_err_set(err, SHIM_EX_DATA, "CA bundle %.200s (%s): no certificate in it",
+	                    src->file, src->from);
+}
+
 static int add_bundle(X509_STORE *st, const struct cacert_src *src, struct shim_err *err)
 {
 	struct ca_index *ix = calloc(1, sizeof(*ix));
@@ -592,20 +640,20 @@ static int add_bundle(X509_STORE *st, const struct cacert_src *src, struct shim_
 		index_free(ix);
 		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
 	}
+	if (!(ix->file = strdup(src->file))) {
+		index_free(ix);
+		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
+	}
 	if (index_bundle(ix, src->file, err) < 0) {
 		index_free(ix);
 		return -1;
 	}
 	if (ix->n == 0) {
-		shim_err_set(err, SHIM_EX_DATA, "CA bundle %.200s (%s): no certificate in it",
-		             src->file, src->from);
+		no_certificate(src, err);
 		index_free(ix);
 		return -1;
 	}
-	if (ix->skipped)
-		log_warn("CA bundle %.200s: %zu certificate block%s that cannot be read skipped",
-		         src->file, ix->skipped, ix->skipped == 1 ? "" : "s");
-	log_debug("CA bundle %.200s (%s): %zu certificates", src->file, src->from, ix->n);
+	log_debug("CA bundle %.200s (%s): %zu certificate blocks", src->file, src->from, ix->n);
 	if (!(lu = X509_STORE_add_lookup(st, m)) || !X509_LOOKUP_set_method_data(lu, ix)) {
 		index_free(ix);
 		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
@@ -651,4 +699,34 @@ int cacert_load(X509_STORE **out, const struct cacert_src *src, struct shim_err 
 fail:
 	X509_STORE_free(st);
 	return -1;
+}
+
+/* The store's bundle index, or NULL (a store of a directory only). X509_STORE_add_lookup
+ * returns the lookup of that method the store has: cacert_load added it. */
+static struct ca_index *store_index(X509_STORE *st)
+{
+	X509_LOOKUP_METHOD *m = index_method();
+	X509_LOOKUP *lu;
+
+	if (!st || !m || !(lu = X509_STORE_add_lookup(st, m)))
+		return NULL;
+	return X509_LOOKUP_get_method_data(lu);
+}
+
+void cacert_prepare(X509_STORE *st)
+{
+	struct ca_index *ix = store_index(st);
+
+	if (ix)
+		index_key(ix);
+}
+
+int cacert_check(X509_STORE *st, const struct cacert_src *src, struct shim_err *err)
+{
+	struct ca_index *ix = src->file ? store_index(st) : NULL;
+
+	if (!ix)
+		return 0;
+	index_key(ix);
+	return ix->skipped == ix->n ? no_certificate(src, err) : 0;
 }

@@ -49,6 +49,7 @@ struct http_client {
 	struct http_opts o; /* defaults filled in; o.envp and o.ca_paths are not kept */
 	struct cacert_src ca;
 	X509_STORE *trust; /* loaded by the first wave with an https URL, for every connection */
+	int trust_keyed;   /* cacert_prepare done */
 	struct awserr_quota quota;
 	struct gate gates[MAX_GATES];
 	size_t n_gates;
@@ -748,6 +749,25 @@ static long start_due(struct run *rn, int *pending)
 	return wait;
 }
 
+/* The first time the loop would wait with nothing ready (the ClientHellos are out, the
+ * answers not in yet), key the trust store's bundle: 1 when that was done, so the loop looks
+ * at its connections again; 0 when there is nothing to do or a socket is ready already. */
+static int idle_work(struct http_client *c)
+{
+	long due = -1;
+	int ready = 0;
+
+	if (!c->trust || c->trust_keyed)
+		return 0;
+	/* libcurl would act at once (a connection step it times itself), or a socket is ready. */
+	if (curl_multi_timeout(c->multi, &due) != CURLM_OK || due == 0 ||
+	    curl_multi_poll(c->multi, NULL, 0, 0, &ready) != CURLM_OK || ready > 0)
+		return 0;
+	cacert_prepare(c->trust);
+	c->trust_keyed = 1;
+	return 1;
+}
+
 static int run_loop(struct run *rn, struct shim_err *err)
 {
 	struct http_client *c = rn->c;
@@ -776,6 +796,8 @@ static int run_loop(struct run *rn, struct shim_err *err)
 			xfer_finish(rn, (struct xfer *)(void *)priv, res, clock_ms());
 			wait = 0;
 		}
+		if (wait && idle_work(c))
+			continue;
 		if (wait && curl_multi_poll(c->multi, NULL, 0, (int)wait, NULL) != CURLM_OK)
 			return shim_err_set(err, SHIM_EX_INTERNAL, "libcurl: multi poll failed");
 	}
@@ -822,6 +844,9 @@ int http_run(struct http_client *c, struct http_req **reqs, size_t n, long long 
 			goto out;
 		}
 	rc = run_loop(&(struct run){c, xs, n, deadline_ms}, err);
+	/* A bundle with no usable certificate is the error, before what it made of the wave. */
+	if (rc == 0 && cacert_check(c->trust, &c->ca, err) < 0)
+		rc = -1;
 out:
 	for (i = 0; i < n; i++)
 		xfer_free(c, &xs[i]);

@@ -5,10 +5,7 @@
 
 #include "digest.h"
 
-#include <limits.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -301,12 +298,7 @@ static void canon_headers(struct buf *out, struct buf *names, const struct canon
 static int hmac_sha256(unsigned char out[SHA256_LEN], const void *key, size_t key_len,
                        const char *data)
 {
-	unsigned int len = 0;
-
-	if (key_len > INT_MAX || !HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)data,
-	                               strlen(data), out, &len))
-		return -1;
-	return len == SHA256_LEN ? 0 : -1;
+	return digest_hmac_sha256(out, key, key_len, data, strlen(data));
 }
 
 /* kDate..kSigning of the SigV4 spec, then the signature over the string to sign. */

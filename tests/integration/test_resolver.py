@@ -357,6 +357,19 @@ def test_ca_certificates_as_an_image_has_them(aws, tmp_path):
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert aws.requests() == [] and not marker.exists()
 
+    # A bundle whose one certificate block is not a certificate: 65 and the bundle named, one
+    # line, no request sent (its blocks are read while the first server answers: the
+    # connection is refused at its certificate, then the bundle is the error).
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("-----BEGIN CERTIFICATE-----\nnot*base64\n-----END CERTIFICATE-----\n")
+    aws.clear_requests()
+    r = run(["-t", WEB_TD, "--", "touch", str(marker)], ca_env(aws, AWS_CA_BUNDLE=str(garbage)))
+    assert r.returncode == 65, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no certificate in it" in lines[0], r.stderr
+    assert str(garbage) in lines[0], r.stderr
+    assert aws.requests() == [] and not marker.exists()
+
 
 def test_retries_recover_from_transient_faults(aws, tmp_path):
     for kind, extra in (("throttle", {}), ("error", {"status": 500}), ("reset", {}),

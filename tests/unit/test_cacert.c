@@ -104,6 +104,8 @@ static int setup(void)
 	    sh("openssl x509 -in ca1.pem -addtrust serverAuth -out trusted.pem") < 0 ||
 	    sh("printf -- '-----BEGIN CERTIFICATE-----\\nnot*base64\\n-----END CERTIFICATE-----\\n'"
 	       " >broken.pem && cat ca1.pem >>broken.pem") < 0 ||
+	    sh("printf -- '-----BEGIN CERTIFICATE-----\\nnot*base64\\n-----END CERTIFICATE-----\\n'"
+	       " >garbage.pem") < 0 ||
 	    sh("mkdir hashed && cp ca1.pem hashed/ && openssl rehash hashed") < 0 ||
 	    write_file(at("empty.pem"), "# no certificate here\n") < 0)
 		return -1;
@@ -344,6 +346,47 @@ static void test_bundle_forms(void)
 	CHECK(strstr(err.msg, at("empty.pem")) != NULL);
 }
 
+/* A bundle whose certificate blocks are all unreadable: made into a store (its blocks are read
+ * when a chain first asks), nothing verifies against it, and cacert_check then says what
+ * cacert_load says of a file with no certificate. A usable bundle passes the check, keyed or
+ * not. */
+static void test_bundle_unreadable_blocks(void)
+{
+	struct shim_err err = {0};
+	struct cacert_src src;
+	char setting[300];
+	char *envp[] = {setting, NULL};
+	X509_STORE *st = NULL;
+
+	if (!have_certs) {
+		SKIP("cannot make certificates with the openssl CLI");
+		return;
+	}
+	snprintf(setting, sizeof(setting), "AWS_CA_BUNDLE=%s", at("garbage.pem"));
+	CHECK(cacert_locate(&src, envp, NULL, &err) == 0);
+	CHECK(cacert_load(&st, &src, &err) == 0 && st);
+	CHECK(st && verify(st, at("leaf1.pem")) == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+	CHECK_INT(cacert_check(st, &src, &err), -1);
+	CHECK_INT(err.status, SHIM_EX_DATA);
+	CHECK(strstr(err.msg, "no certificate") != NULL);
+	CHECK(strstr(err.msg, at("garbage.pem")) != NULL);
+	X509_STORE_free(st);
+	cacert_src_free(&src);
+
+	/* Checked before any chain asked (the subjects keyed by the check), then used. */
+	memset(&err, 0, sizeof(err));
+	snprintf(setting, sizeof(setting), "AWS_CA_BUNDLE=%s", at("broken.pem"));
+	st = NULL;
+	CHECK(cacert_locate(&src, envp, NULL, &err) == 0);
+	CHECK(cacert_load(&st, &src, &err) == 0 && st);
+	CHECK_INT(cacert_check(st, &src, &err), 0);
+	cacert_prepare(st);
+	CHECK(st && verify(st, at("leaf1.pem")) == X509_V_OK);
+	CHECK_INT(cacert_check(st, &src, &err), 0);
+	X509_STORE_free(st);
+	cacert_src_free(&src);
+}
+
 /* ---- cacert_name_key: names OpenSSL holds equal get one key, without decoding ---- */
 
 static int key_of(uint64_t *key, const X509_NAME *name)
@@ -429,6 +472,7 @@ int main(void)
 	RUN(test_named_missing);
 	RUN(test_bundle_verifies);
 	RUN(test_bundle_forms);
+	RUN(test_bundle_unreadable_blocks);
 	RUN(test_name_key_canonical_forms);
 	RUN(test_name_key_system_bundle);
 	teardown();
