@@ -24,11 +24,16 @@ static const signed char digits[256] = {
 };
 /* clang-format on */
 
+static int digit(unsigned char c)
+{
+	return digits[c];
+}
+
 /* Three bytes from four digits; -1 when one of them is outside the alphabet. */
 static int quad(unsigned char *dst, const unsigned char *u, int n_digits)
 {
-	int a = digits[u[0]], b = digits[u[1]];
-	int c = n_digits > 2 ? digits[u[2]] : 0, d = n_digits > 3 ? digits[u[3]] : 0;
+	int a = digit(u[0]), b = digit(u[1]);
+	int c = n_digits > 2 ? digit(u[2]) : 0, d = n_digits > 3 ? digit(u[3]) : 0;
 	unsigned long v;
 
 	if ((a | b | c | d) < 0)

@@ -63,9 +63,10 @@ static void test_hmac_rfc4231(void)
 	hmac_case(k, sizeof(k), "Test Using Larger Than Block-Size Key - Hash Key First", 54,
 	          "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 	{
-		const char *d = "This is a test using a larger than block-size key and a larger than "
-		                "block-size data. The key needs to be hashed before being used by the "
-		                "HMAC algorithm.";
+		const char *d =
+		        "This is a test using a larger than block-size key and a larger than "
+		        "block-size data. The key needs to be hashed before being used by the "
+		        "HMAC algorithm.";
 		hmac_case(k, sizeof(k), d, strlen(d),
 		          "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
 	}
@@ -77,7 +78,8 @@ static void test_hmac_rfc4231(void)
 		CHECK(digest_hmac_sha256(b, k, 63, "x", 1) == 0);
 		CHECK(memcmp(a, b, sizeof(a)) != 0);
 	}
-	hmac_case(NULL, 0, "", 0, "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+	hmac_case(NULL, 0, "", 0,
+	          "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
 }
 
 int main(void)
