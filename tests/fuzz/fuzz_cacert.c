@@ -1,8 +1,9 @@
 /* libFuzzer target for the CA bundle reader of shim/cacert.c: arbitrary bytes as a bundle,
  * loaded, then looked up by the subject of the one certificate the seeds carry and by a name no
- * certificate has. Either the load fails (65, or 70 on OOM) with nothing made, or the store
- * answers look-ups. abort() on a violation. A replay driver (-DFUZZ_REPLAY) runs the files
- * given as arguments, or the built-in seeds.
+ * certificate has, then checked. Either the load fails (65, or 70 on OOM) with nothing made, or
+ * the store answers look-ups and the check passes or says 65 in one line. abort() on a
+ * violation. A replay driver (-DFUZZ_REPLAY) runs the files given as arguments, or the
+ * built-in seeds.
  * Build and run (from the repository root), or `make fuzz`:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -D_GNU_SOURCE \
  *     tests/fuzz/fuzz_cacert.c shim/cacert.c shim/base64.c shim/env.c shim/file.c \
@@ -81,6 +82,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	require(st != NULL);
 	lookup(st, "Seed");
 	lookup(st, "Nobody");
+	/* After the look-ups keyed the bundle: usable, or 65 with one line. */
+	if (cacert_check(st, &src, &err) < 0)
+		require(err.status == SHIM_EX_DATA && err.msg[0] && !strchr(err.msg, '\n'));
 	X509_STORE_free(st);
 	return 0;
 }
