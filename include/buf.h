@@ -23,6 +23,10 @@ void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_clear(struct buf *b);
+/* One read(2) of fd into the buffer's spare room (grown first when less than 4 kB is left):
+ * read's result (bytes added, 0 at end of file, -1 with errno; -1 with ENOMEM and the buffer
+ * marked out of memory when it cannot grow). */
+long buf_read(struct buf *b, int fd);
 /* Hand the bytes to the caller (who frees them); the buffer is left empty. NULL on OOM. */
 char *buf_detach(struct buf *b);
 /* Free the buffer, wiping its bytes first: buffers may have held secrets. */

@@ -2,10 +2,12 @@
 #include "buf.h"
 #include "wipe.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int buf_grow(struct buf *b, size_t extra)
 {
@@ -49,6 +51,22 @@ void buf_put(struct buf *b, const void *data, size_t len)
 		memcpy(b->ptr + b->len, data, len);
 	b->len += len;
 	b->ptr[b->len] = '\0';
+}
+
+long buf_read(struct buf *b, int fd)
+{
+	ssize_t n;
+
+	if ((b->cap - b->len < 4096 + 1 && buf_grow(b, 16384) < 0) || !b->ptr) {
+		errno = ENOMEM;
+		return -1;
+	}
+	n = read(fd, b->ptr + b->len, b->cap - b->len - 1);
+	if (n > 0) {
+		b->len += (size_t)n;
+		b->ptr[b->len] = '\0';
+	}
+	return (long)n;
 }
 
 void buf_puts(struct buf *b, const char *s)

@@ -18,9 +18,8 @@ int file_read(char **out, size_t *len, const char *path, size_t max, const char 
               struct shim_err *err)
 {
 	struct buf b = BUF_INIT;
-	char chunk[16384];
 	struct stat st = {0};
-	ssize_t n;
+	long n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
 
 	if (fd < 0)
@@ -34,30 +33,33 @@ int file_read(char **out, size_t *len, const char *path, size_t max, const char 
 	if (S_ISREG(st.st_mode) && (st.st_mode & (S_IWGRP | S_IWOTH)))
 		log_warn("%s %s is writable by %s", what, path,
 		         st.st_mode & S_IWOTH ? "others" : "its group");
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+	/* A regular file is read into one block of its size (plus room to see the end): no copy
+	 * of a partial buffer to make and wipe. */
+	if (S_ISREG(st.st_mode) && st.st_size > 0 && (unsigned long long)st.st_size <= max)
+		buf_grow(&b, (size_t)st.st_size + 4096 + 1);
+	while ((n = buf_read(&b, fd)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && buf_oom(&b)) {
+			shim_err_set(err, SHIM_EX_INTERNAL, "out of memory reading %s", path);
+			goto out;
+		}
 		if (n < 0) {
 			shim_err_set(err, SHIM_EX_DATA, "%s %s: %s", what, path, strerror(errno));
 			goto out;
 		}
-		if (b.len + (size_t)n > max) {
+		if (b.len > max) {
 			shim_err_set(err, SHIM_EX_DATA, "%s %s: larger than %zu bytes", what, path,
 			             max);
 			goto out;
 		}
-		buf_put(&b, chunk, (size_t)n);
 	}
-	if (buf_oom(&b)) {
-		shim_err_set(err, SHIM_EX_INTERNAL, "out of memory reading %s", path);
-		goto out;
-	}
-	buf_putc(&b, '\0');
-	*len = b.len - 1;
+	*len = b.len;
+	if (!b.ptr)
+		buf_putc(&b, '\0');
 	*out = buf_detach(&b);
 	rc = *out ? 0 : shim_err_set(err, SHIM_EX_INTERNAL, "out of memory reading %s", path);
 out:
-	wipe(chunk, sizeof(chunk));
 	buf_free(&b);
 	close(fd);
 	return rc;
