@@ -1,10 +1,10 @@
 /* The trusted CA certificates: which ones (cacert_locate) and the trust store built from them
  * (cacert_load). A bundle becomes an in-memory hashed directory: each certificate's DER filed
  * under its subject's hash and decoded only when a chain being verified asks for that subject
- * (decoding all of a 145-certificate bundle costs OpenSSL 14 ms). The subjects are keyed when
- * the first chain asks, not when the store is made: the store is made before the first TLS
- * connection, whose ClientHello then leaves the host sooner, and the keying runs while the
- * server answers. */
+ * (decoding all of a 145-certificate bundle costs OpenSSL 14 ms). The subjects are keyed
+ * after the store is made, not when: the store is made before the first TLS connection, and
+ * its ClientHello leaves the host sooner when the keying runs while the server answers
+ * (cacert_prepare, from the HTTP loop's first idle moment) or when the first chain asks. */
 #include "cacert.h"
 
 #include "array.h"
