@@ -44,6 +44,8 @@ int cacert_load(X509_STORE **out, const struct cacert_src *src, struct shim_err 
 /* Key the subjects of st's bundle now, if no chain did yet: for a moment the process would
  * otherwise spend waiting (the first server's answer). */
 void cacert_prepare(X509_STORE *st);
+/* 1 when st has a bundle whose subjects are not keyed yet (cacert_prepare has work), else 0. */
+int cacert_pending(X509_STORE *st);
 
 /* After connections used st (from cacert_load of src): SHIM_EX_DATA, the same line as
  * cacert_load's, when none of the bundle's certificate blocks is a certificate (what a chain

@@ -622,6 +622,16 @@ static X509_LOOKUP_METHOD *index_method(void)
 	return m;
 }
 
+/* The store's ex_data slot that points at its bundle index (the lookup owns the index). */
+static int index_slot(void)
+{
+	static int slot = -1;
+
+	if (slot < 0)
+		slot = X509_STORE_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	return slot;
+}
+
 static int no_certificate(const struct cacert_src *src, struct shim_err *err)
 {
 	return shim_err_set(err, SHIM_EX_DATA, "CA bundle %.200s (%s): no certificate in it",
@@ -658,6 +668,10 @@ static int add_bundle(X509_STORE *st, const struct cacert_src *src, struct shim_
 		index_free(ix);
 		return shim_err_set(err, SHIM_EX_INTERNAL, "out of memory");
 	}
+	/* Borrowed by the store's ex_data for cacert_prepare and cacert_check; the lookup frees
+	 * it. Without the slot those only find nothing to do. */
+	if (index_slot() >= 0)
+		X509_STORE_set_ex_data(st, index_slot(), ix);
 	return 0;
 }
 
@@ -701,16 +715,17 @@ fail:
 	return -1;
 }
 
-/* The store's bundle index, or NULL (a store of a directory only). X509_STORE_add_lookup
- * returns the lookup of that method the store has: cacert_load added it. */
+/* The store's bundle index, or NULL (no store, or a store of a directory only). */
 static struct ca_index *store_index(X509_STORE *st)
 {
-	X509_LOOKUP_METHOD *m = index_method();
-	X509_LOOKUP *lu;
+	return st && index_slot() >= 0 ? X509_STORE_get_ex_data(st, index_slot()) : NULL;
+}
 
-	if (!st || !m || !(lu = X509_STORE_add_lookup(st, m)))
-		return NULL;
-	return X509_LOOKUP_get_method_data(lu);
+int cacert_pending(X509_STORE *st)
+{
+	struct ca_index *ix = store_index(st);
+
+	return ix && !ix->keyed;
 }
 
 void cacert_prepare(X509_STORE *st)

@@ -54,9 +54,8 @@ int file_read(char **out, size_t *len, const char *path, size_t max, const char 
 			goto out;
 		}
 	}
+	/* buf_read made the block (or failed above): it is NUL-terminated. */
 	*len = b.len;
-	if (!b.ptr)
-		buf_putc(&b, '\0');
 	*out = buf_detach(&b);
 	rc = *out ? 0 : shim_err_set(err, SHIM_EX_INTERNAL, "out of memory reading %s", path);
 out:

@@ -49,7 +49,6 @@ struct http_client {
 	struct http_opts o; /* defaults filled in; o.envp and o.ca_paths are not kept */
 	struct cacert_src ca;
 	X509_STORE *trust; /* loaded by the first wave with an https URL, for every connection */
-	int trust_keyed;   /* cacert_prepare done */
 	struct awserr_quota quota;
 	struct gate gates[MAX_GATES];
 	size_t n_gates;
@@ -757,14 +756,13 @@ static int idle_work(struct http_client *c)
 	long due = -1;
 	int ready = 0;
 
-	if (!c->trust || c->trust_keyed)
+	if (!cacert_pending(c->trust))
 		return 0;
 	/* libcurl would act at once (a connection step it times itself), or a socket is ready. */
 	if (curl_multi_timeout(c->multi, &due) != CURLM_OK || due == 0 ||
 	    curl_multi_poll(c->multi, NULL, 0, 0, &ready) != CURLM_OK || ready > 0)
 		return 0;
 	cacert_prepare(c->trust);
-	c->trust_keyed = 1;
 	return 1;
 }
 
