@@ -5,6 +5,7 @@
 
 #include "array.h"
 #include "env.h"
+#include "signame.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -253,7 +254,7 @@ int opts_parse_signal(const char *s)
 		return errno || *end || v < 1 || v > SIGRTMAX ? -1 : (int)v;
 	}
 	for (int sig = 1; sig < SIGRTMIN; sig++) {
-		const char *abbrev = sigabbrev_np(sig);
+		const char *abbrev = signame_abbrev(sig);
 		if (abbrev && *name && strcasecmp(name, abbrev) == 0)
 			return sig;
 	}

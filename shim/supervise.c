@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "refresh.h"
+#include "signame.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -74,7 +75,7 @@ static const char *sig_name(int sig)
 	static char bufs[2][16]; /* two names may go into one message */
 	static int next;
 	char *buf = bufs[next ^= 1];
-	const char *abbrev = sigabbrev_np(sig);
+	const char *abbrev = signame_abbrev(sig);
 
 	if (abbrev) {
 		snprintf(buf, sizeof(bufs[0]), "SIG%s", abbrev);
