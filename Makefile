@@ -76,7 +76,7 @@ endif
 # The supervisor's sources: libc only, so they must never include a libcurl/jansson header.
 SUP_SRCS  = shim/main.c shim/opts.c shim/supervise.c shim/refresh.c shim/log.c shim/err.c shim/clock.c shim/wipe.c shim/env.c \
             shim/valuefrom.c shim/sanitize.c shim/region.c shim/array.c \
-            shim/signame.c
+            shim/signame.c shim/exec.c
 MAIN_SRCS = shim/main.c shim/resolve_main.c
 LIB_SRCS  = $(filter-out $(MAIN_SRCS),$(wildcard shim/*.c))
 RES_SRCS  = shim/resolve_main.c $(filter-out shim/supervise.c,$(LIB_SRCS))

@@ -1,6 +1,7 @@
 /* covenant-shim, the supervisor: parse the options, then either exec the resolver in place
  * (report modes) or become PID 1 for a child that runs the resolver or the command itself.
  * Static, libc only: PID 1 never maps libcurl or OpenSSL and never holds a secret value. */
+#include "exec.h"
 #include "opts.h"
 #include "supervise.h"
 #include "valuefrom.h"
@@ -68,10 +69,7 @@ static int exec_resolver_in_place(char **argv)
 	if (status)
 		return status;
 	argv[0] = (char *)path;
-	if (strchr(path, '/'))
-		execv(path, argv);
-	else
-		execvp(path, argv);
+	shim_execvpe(path, argv, environ, 1);
 	return resolver_error(path, errno);
 }
 

@@ -10,6 +10,7 @@
 #include "digest.h"
 #include "dotenv.h"
 #include "env.h"
+#include "exec.h"
 #include "explain.h"
 #include "iam.h"
 #include "harden.h"
@@ -351,7 +352,7 @@ static int exec_command(const struct shim_opts *o, const struct mapping *m)
 	}
 	fflush(NULL);
 	harden_restore();
-	execvpe(command[0], command, env);
+	shim_execvpe(command[0], command, env, 1);
 	e = errno;
 	harden_start();
 	env_free(env); /* it holds values */

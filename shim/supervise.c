@@ -8,6 +8,7 @@
 #include "supervise.h"
 
 #include "clock.h"
+#include "exec.h"
 #include "refresh.h"
 #include "signame.h"
 
@@ -112,10 +113,7 @@ static void child_exec(const char *file, char *const argv[], int search_path, co
 	sigaction(SIGTTIN, ttin, NULL);
 	sigaction(SIGTTOU, ttou, NULL);
 	sigprocmask(SIG_SETMASK, mask, NULL);
-	if (search_path)
-		execvp(file, argv);
-	else
-		execv(file, argv);
+	shim_execvpe(file, argv, environ, search_path);
 	status = shim_exec_status(errno);
 	log_error("cannot run \"%s\": %s", file, strerror(errno));
 	_exit(status);
@@ -393,10 +391,7 @@ static void check_start(struct sup *s)
 		go_home(s);
 		dup2(p[1], STDOUT_FILENO);
 		sigprocmask(SIG_SETMASK, s->mask, NULL);
-		if (s->search_path)
-			execvp(s->file, s->argv_check);
-		else
-			execv(s->file, s->argv_check);
+		shim_execvpe(s->file, s->argv_check, environ, s->search_path);
 		status = shim_exec_status(errno);
 		log_error("cannot run \"%s\": %s", s->file, strerror(errno));
 		_exit(status);

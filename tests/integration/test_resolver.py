@@ -575,6 +575,23 @@ def test_exec_failures_give_the_same_status_with_and_without_resolution(tmp_path
             assert cmd in r.stderr, (what, r.stderr)
 
 
+def test_a_script_without_a_shebang_runs_the_same_with_and_without_resolution(tmp_path):
+    """A file without "#!" is run by /bin/sh, as POSIX has execvp do: glibc's does, musl's does
+    not, and the supervisor is built against musl and the resolver against glibc, so both exec
+    through one function (shim/exec.c). By path and through a PATH search."""
+    store = tmp_path / "store.json"
+    store.write_text(json.dumps(STORE))
+    script = tmp_path / "no-shebang"
+    script.write_text('echo "ran $1"\n')
+    script.chmod(0o755)
+    env = clean_env(AWS_REGION="us-east-1", PATH=f"{tmp_path}:/usr/bin:/bin")
+    for cmd in (str(script), "no-shebang"):
+        direct = run(["--", cmd, "x"], env)
+        resolved = run(["--store", str(store), "-t", WORKER_TD, "--", cmd, "x"], env)
+        for r in (direct, resolved):
+            assert (r.returncode, r.stdout) == (0, "ran x\n"), (cmd, r.returncode, r.stderr)
+
+
 @pytest.mark.parametrize("region", ["us-east-1.evil.com", "../x", "US EAST", "us-east-1a"])
 @pytest.mark.parametrize("via", ["--region", "AWS_REGION"])
 @pytest.mark.parametrize("backend", ["store", "aws"])
