@@ -10,6 +10,11 @@
 #   make SYSTEM_LIBS=1   dynamic, against the system's shared libcurl, OpenSSL and jansson: for
 #                        distribution packagers, and what ASan, valgrind and the fuzzers use
 #                        (ASan cannot link statically).
+# The supervisor is libc only. The static build compiles it against musl (Debian's
+# musl-tools, through scripts/musl-specs): glibc's start-up probes the CPU's caches with
+# dozens of CPUID instructions, each a trap to the hypervisor in a virtual machine such as
+# Fargate's, which cost every start of PID 1 a quarter of a millisecond; musl probes nothing
+# (README, "How the binaries are linked"). SYSTEM_LIBS=1 builds use $(CC) and glibc for both.
 
 CC       ?= cc
 BUILD    ?= build
@@ -33,6 +38,8 @@ LDHARDEN  = -Wl,-z,relro,-z,now
 SUP_LINK ?= -static-pie
 
 ifeq ($(SYSTEM_LIBS),)
+MUSL_SPECS = $(BUILD)/musl.specs
+SUP_CC   ?= $(CC) -specs=$(MUSL_SPECS)
 # libjansson.a comes with libjansson-dev; -l: names the archive, so the unit tests (dynamic
 # libc, for valgrind's sake) link the same code. OpenSSL's headers and archives are the ones
 # built in $(OSSL_DIR), never the system's. glibc's getaddrinfo in a static binary has the
@@ -48,6 +55,7 @@ RES_CFLAGS = -I$(OSSL_DIR)/prefix/include -I$(CURL_DIR)/prefix/include \
              -DSHIM_LINKAGE='"static"'
 RES_LIBS  = $(CURL_LIB) $(OSSL_LIBS) -l:libjansson.a -pthread
 else
+SUP_CC   ?= $(CC)
 PKGS      = libcurl libssl libcrypto jansson
 RES_LINK ?= -pie
 CURL_DEP  =
@@ -82,7 +90,9 @@ LIB_SRCS  = $(filter-out $(MAIN_SRCS),$(wildcard shim/*.c))
 RES_SRCS  = shim/resolve_main.c $(filter-out shim/supervise.c,$(LIB_SRCS))
 
 obj = $(patsubst shim/%.c,$(BUILD)/obj/%.o,$(1))
-SUP_OBJS  = $(call obj,$(SUP_SRCS))
+# The supervisor's objects, compiled by $(SUP_CC); the same sources compiled by $(CC) go into
+# the resolver and the unit tests.
+SUP_OBJS  = $(patsubst shim/%.c,$(BUILD)/obj-sup/%.o,$(SUP_SRCS))
 LIB_OBJS  = $(call obj,$(LIB_SRCS))
 RES_OBJS  = $(call obj,$(RES_SRCS))
 
@@ -99,8 +109,17 @@ $(BUILD)/obj/%.o: shim/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+$(BUILD)/obj-sup/%.o: shim/%.c $(MUSL_SPECS)
+	@mkdir -p $(@D)
+	$(SUP_CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# gcc specs for musl that know -static-pie (Debian's musl-gcc does not).
+$(BUILD)/musl.specs: scripts/musl-specs
+	@mkdir -p $(@D)
+	scripts/musl-specs >$@.tmp && mv $@.tmp $@
+
 # Only the resolver's own modules see the third-party headers.
-RES_ONLY_OBJS = $(sort $(filter-out $(SUP_OBJS),$(LIB_OBJS) $(RES_OBJS)))
+RES_ONLY_OBJS = $(sort $(filter-out $(call obj,$(SUP_SRCS)),$(LIB_OBJS) $(RES_OBJS)))
 $(RES_ONLY_OBJS): CPPFLAGS += $(PKG_CFLAGS)
 $(RES_ONLY_OBJS): | $(CURL_DEP)
 # Compiled again when OpenSSL is built again (its headers may have changed).
@@ -122,7 +141,7 @@ $(CURL_DIR)/stamp: scripts/build-curl $(OSSL_DIR)/stamp
 	scripts/build-curl $(CURL_DIR) $(OSSL_DIR)/prefix
 
 $(BUILD)/covenant-shim: $(SUP_OBJS)
-	$(CC) $(CFLAGS) $(SUP_LINK) $(LDHARDEN) -o $@ $^
+	$(SUP_CC) $(CFLAGS) $(SUP_LINK) $(LDHARDEN) -o $@ $(SUP_OBJS)
 
 $(BUILD)/covenant-shim-resolve: $(RES_OBJS) $(CURL_DEP)
 	$(CC) $(CFLAGS) $(RES_LINK) $(LDHARDEN) -o $@ $(RES_OBJS) $(RES_LIBS)
@@ -261,4 +280,4 @@ clean:
 distclean:
 	rm -rf build
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d $(BUILD)/helpers/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj-sup/*.d $(BUILD)/tests/*.d $(BUILD)/helpers/*.d)
