@@ -1,12 +1,17 @@
-/* How both executables exec a command, whichever libc they are built against. */
+/* How both executables exec a program, whichever libc they are built against. */
 #ifndef SHIM_EXEC_H
 #define SHIM_EXEC_H
 
-/* execvpe as glibc has it, for the supervisor (musl) and the resolver (glibc) alike: with
- * search and a file without a slash, every directory of this process's PATH in turn ("/bin:
- * /usr/bin" when PATH is unset); a file the kernel will not run (ENOEXEC: a script without
- * "#!") is run by /bin/sh, as POSIX has execvp do (musl's does not). Returns only on failure,
- * with errno set: EACCES when some match could not be run and none could. */
-int shim_execvpe(const char *file, char *const argv[], char *const envp[], int search);
+enum shim_exec_how {
+	SHIM_EXEC_SEARCH = 1, /* a file without a slash: every directory of PATH in turn */
+	SHIM_EXEC_SCRIPT = 2, /* a file the kernel will not run (ENOEXEC): /bin/sh runs it */
+};
+
+/* execve with what POSIX execvp adds, as glibc has it and the same for the supervisor (musl)
+ * and the resolver (glibc): with SHIM_EXEC_SEARCH, this process's PATH ("/bin:/usr/bin" when
+ * unset); with SHIM_EXEC_SCRIPT, a script without "#!" run by /bin/sh (musl's execvp does not;
+ * an application may rely on it, the resolver is no script). Returns only on failure, with
+ * errno set: EACCES when some match of the search could not be run and none could. */
+int shim_exec(const char *file, char *const argv[], char *const envp[], int how);
 
 #endif

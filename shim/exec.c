@@ -1,4 +1,4 @@
-/* Exec with PATH search and the shell fallback of POSIX execvp, done here so that the
+/* Exec with the PATH search and the shell fallback of POSIX execvp, done here so that the
  * supervisor, built against musl, runs a command exactly as the resolver, built against glibc,
  * does (include/exec.h). */
 #include "exec.h"
@@ -11,14 +11,14 @@
 
 #define DEFAULT_PATH "/bin:/usr/bin" /* glibc's confstr(_CS_PATH), for an unset PATH */
 
-/* execve; for a file the kernel cannot run, the same file as a /bin/sh script. */
-static void exec_file(const char *path, char *const argv[], char *const envp[])
+/* execve; with SHIM_EXEC_SCRIPT, a file the kernel cannot run as a /bin/sh script. */
+static void exec_file(const char *path, char *const argv[], char *const envp[], int how)
 {
 	size_t n = 0;
 	char **sh;
 
 	execve(path, argv, envp);
-	if (errno != ENOEXEC)
+	if (errno != ENOEXEC || !(how & SHIM_EXEC_SCRIPT))
 		return;
 	while (argv[n])
 		n++;
@@ -33,7 +33,7 @@ static void exec_file(const char *path, char *const argv[], char *const envp[])
 	errno = ENOEXEC; /* the file's error, not the shell's */
 }
 
-int shim_execvpe(const char *file, char *const argv[], char *const envp[], int search)
+int shim_exec(const char *file, char *const argv[], char *const envp[], int how)
 {
 	const char *path = getenv("PATH"), *p, *end;
 	char buf[PATH_MAX];
@@ -44,8 +44,8 @@ int shim_execvpe(const char *file, char *const argv[], char *const envp[], int s
 		errno = ENOENT;
 		return -1;
 	}
-	if (!search || strchr(file, '/')) {
-		exec_file(file, argv, envp);
+	if (!(how & SHIM_EXEC_SEARCH) || strchr(file, '/')) {
+		exec_file(file, argv, envp, how);
 		return -1;
 	}
 	for (p = path ? path : DEFAULT_PATH;; p = end + 1) {
@@ -60,7 +60,7 @@ int shim_execvpe(const char *file, char *const argv[], char *const envp[], int s
 			memcpy(buf, dir, len);
 			buf[len] = '/';
 			memcpy(buf + len + 1, file, flen + 1);
-			exec_file(buf, argv, envp);
+			exec_file(buf, argv, envp, how);
 			if (errno == EACCES)
 				eacces = 1;
 			else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE &&

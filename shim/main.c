@@ -69,7 +69,7 @@ static int exec_resolver_in_place(char **argv)
 	if (status)
 		return status;
 	argv[0] = (char *)path;
-	shim_execvpe(path, argv, environ, 1);
+	shim_exec(path, argv, environ, SHIM_EXEC_SEARCH);
 	return resolver_error(path, errno);
 }
 

@@ -352,7 +352,7 @@ static int exec_command(const struct shim_opts *o, const struct mapping *m)
 	}
 	fflush(NULL);
 	harden_restore();
-	shim_execvpe(command[0], command, env, 1);
+	shim_exec(command[0], command, env, SHIM_EXEC_SEARCH | SHIM_EXEC_SCRIPT);
 	e = errno;
 	harden_start();
 	env_free(env); /* it holds values */

@@ -42,9 +42,10 @@ struct sup {
 	long long kill_at;    /* --grace: SIGKILL the group at this time */
 	int sfd;
 	int job_stopped; /* the terminal stopped the child's group; SIGCONT resumes it */
-	/* What a fork needs: the resolver, the original signal state. */
+	/* What a fork needs: the resolver or the command, how to exec it, the original signal
+	 * state. */
 	const char *file;
-	int search_path;
+	int exec_how;
 	const sigset_t *mask;
 	const struct sigaction *ttin, *ttou;
 	/* --refresh; unused without it. */
@@ -102,7 +103,7 @@ static void tty_give(pid_t pgrp)
 
 /* Runs in the child between fork and exec: own process group, the terminal's foreground
  * when the shim had it, the original signal state, then exec. */
-static void child_exec(const char *file, char *const argv[], int search_path, const sigset_t *mask,
+static void child_exec(const char *file, char *const argv[], int how, const sigset_t *mask,
                        const struct sigaction *ttin, const struct sigaction *ttou, int take_tty)
 {
 	int status;
@@ -113,7 +114,7 @@ static void child_exec(const char *file, char *const argv[], int search_path, co
 	sigaction(SIGTTIN, ttin, NULL);
 	sigaction(SIGTTOU, ttou, NULL);
 	sigprocmask(SIG_SETMASK, mask, NULL);
-	shim_execvpe(file, argv, environ, search_path);
+	shim_exec(file, argv, environ, how);
 	status = shim_exec_status(errno);
 	log_error("cannot run \"%s\": %s", file, strerror(errno));
 	_exit(status);
@@ -239,8 +240,7 @@ static pid_t stage_start(struct sup *s, int take_tty)
 	if (pid == 0) {
 		fcntl(sv[1], F_SETFD, 0); /* the resolver's, until its exec */
 		go_home(s);
-		child_exec(s->file, s->argv_go, s->search_path, s->mask, s->ttin, s->ttou,
-		           take_tty);
+		child_exec(s->file, s->argv_go, s->exec_how, s->mask, s->ttin, s->ttou, take_tty);
 	}
 	close(sv[1]);
 	if (pid < 0) {
@@ -391,7 +391,7 @@ static void check_start(struct sup *s)
 		go_home(s);
 		dup2(p[1], STDOUT_FILENO);
 		sigprocmask(SIG_SETMASK, s->mask, NULL);
-		shim_execvpe(s->file, s->argv_check, environ, s->search_path);
+		shim_exec(s->file, s->argv_check, environ, s->exec_how);
 		status = shim_exec_status(errno);
 		log_error("cannot run \"%s\": %s", s->file, strerror(errno));
 		_exit(status);
@@ -804,7 +804,7 @@ static pid_t spawn_first(struct sup *s, char *const argv[], int take_tty)
 		return stage_start(s, take_tty);
 	pid = fork();
 	if (pid == 0)
-		child_exec(s->file, argv, s->search_path, s->mask, s->ttin, s->ttou, take_tty);
+		child_exec(s->file, argv, s->exec_how, s->mask, s->ttin, s->ttou, take_tty);
 	if (pid > 0)
 		setpgid(pid, pid); /* also here, so no signal can race the child's own call */
 	return pid;
@@ -830,7 +830,9 @@ int supervise_run(const struct shim_opts *o, const char *file, char *const argv[
 	                .child_status = -1,
 	                .sfd = -1,
 	                .file = file,
-	                .search_path = search_path,
+	                /* The application may be a script without "#!"; the resolver is not. */
+	                .exec_how = (search_path ? SHIM_EXEC_SEARCH : 0) |
+	                            (resolver ? 0 : SHIM_EXEC_SCRIPT),
 	                .stage.fd = -1,
 	                .check_fd = -1};
 	sigset_t all, old;

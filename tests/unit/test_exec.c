@@ -1,5 +1,5 @@
-/* shim_execvpe: the PATH search and the /bin/sh fallback of glibc's execvpe, which the
- * supervisor needs under musl (whose execvp has no fallback). Each case runs in a child. */
+/* shim_exec: the PATH search and the /bin/sh fallback of glibc's execvp, which the supervisor
+ * needs under musl (whose execvp has no fallback). Each case runs in a child. */
 #include "exec.h"
 #include "err.h"
 #include "unit.h"
@@ -17,10 +17,11 @@ static void make(const char *name, const char *text, mode_t mode)
 	chmod(unit_write_file(dir, name, text), mode);
 }
 
-/* Run shim_execvpe(file, argv) with PATH set to path (NULL: unset) in a child, capturing the
- * child's output into out; returns the exit status: the command's, or shim_exec_status of
+/* Run shim_exec(file, argv, how) with PATH set to path (NULL: unset) in a child, capturing
+ * the child's output into out; returns the exit status: the command's, or shim_exec_status of
  * the failure. */
-static int run(const char *path, const char *file, char *const argv[], char *out, size_t size)
+static int run_how(const char *path, const char *file, char *const argv[], int how, char *out,
+                   size_t size)
 {
 	int fd[2], status = -1;
 	ssize_t n;
@@ -36,7 +37,7 @@ static int run(const char *path, const char *file, char *const argv[], char *out
 			setenv("PATH", path, 1);
 		else
 			unsetenv("PATH");
-		shim_execvpe(file, argv, envp, 1);
+		shim_exec(file, argv, envp, how);
 		_exit(shim_exec_status(errno));
 	}
 	close(fd[1]);
@@ -45,6 +46,11 @@ static int run(const char *path, const char *file, char *const argv[], char *out
 	close(fd[0]);
 	waitpid(pid, &status, 0);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int run(const char *path, const char *file, char *const argv[], char *out, size_t size)
+{
+	return run_how(path, file, argv, SHIM_EXEC_SEARCH | SHIM_EXEC_SCRIPT, out, size);
 }
 
 static void test_search_and_script_fallback(void)
@@ -60,6 +66,13 @@ static void test_search_and_script_fallback(void)
 	snprintf(path, sizeof(path), "%s/plain", dir);
 	CHECK_INT(run("/nonexistent", path, script, out, sizeof(out)), 0);
 	CHECK(strstr(out, "one two envp") != NULL);
+	/* Without SHIM_EXEC_SCRIPT (the resolver is exec'd so): the kernel's ENOEXEC, 126. */
+	CHECK_INT(run_how(dir, "plain", script, SHIM_EXEC_SEARCH, out, sizeof(out)),
+	          SHIM_EX_NOEXEC);
+	CHECK_STR(out, "");
+	/* Without SHIM_EXEC_SEARCH a bare name is a file in the current directory: none here. */
+	CHECK_INT(run_how(dir, "plain", script, SHIM_EXEC_SCRIPT, out, sizeof(out)),
+	          SHIM_EX_NOTFOUND);
 }
 
 static void test_first_runnable_match_wins(void)
