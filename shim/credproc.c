@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "exec.h"
 #include "sanitize.h"
 #include "wipe.h"
 
@@ -133,7 +134,8 @@ static void child_run(char **argv, char **envp, int devnull, int out, int report
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	if (dup2(devnull, STDIN_FILENO) >= 0 && dup2(out, STDOUT_FILENO) >= 0)
-		execvpe(argv[0], argv, envp ? envp : (char *[]){NULL});
+		shim_exec(argv[0], argv, envp ? envp : (char *[]){NULL},
+		          SHIM_EXEC_SEARCH | SHIM_EXEC_SCRIPT);
 	e = errno;
 	if (write(report, &e, sizeof(e)) < 0)
 		_exit(127);
